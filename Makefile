@@ -1,0 +1,40 @@
+# creditbot — two commands from a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint bench messages clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "creditbot needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The embedded default: SQLite in ./var, demo data, the web emulator at http://127.0.0.1:8000/
+run: install
+	mkdir -p var
+	$(BIN)/creditbot db upgrade
+	$(BIN)/creditbot demo --if-empty
+	CREDITBOT_EMULATOR=$${CREDITBOT_EMULATOR:-1} $(BIN)/creditbot serve
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy credit_domain
+
+## Extract translatable strings and update every catalog (then translate the new msgids).
+messages: install
+	for pkg in credit_domain handlers bot; do \
+	  $(BIN)/pybabel extract -q -F babel.cfg -o $$pkg/locales/messages.pot $$pkg && \
+	  $(BIN)/pybabel update -q -i $$pkg/locales/messages.pot -d $$pkg/locales -l zh_CN --no-fuzzy-matching; \
+	done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

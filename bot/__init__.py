@@ -1,0 +1,1 @@
+"""Entry points and platform adapters: CLI, web server, Slack, WeCom, DingTalk, emulator."""

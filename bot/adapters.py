@@ -1,0 +1,1 @@
+"""Imports every adapter module that registers a runtime hook or web routes. One line each."""

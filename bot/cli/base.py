@@ -1,0 +1,56 @@
+"""Shared pieces of the command line: the root Typer app, runtime access, error display."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from bot.bootstrap import Runtime, build_runtime
+from credit_domain.errors import DomainError
+from credit_domain.i18n import normalize_locale
+
+app = typer.Typer(
+    name="creditbot",
+    help="creditbot: customer credit management (客户授信管理) in Slack, WeCom and DingTalk.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cli_locale() -> str:
+    """The operator's language, from LANG/LC_ALL (``zh_CN.UTF-8`` → Chinese)."""
+    import os
+
+    return normalize_locale((os.environ.get("LC_ALL") or os.environ.get("LANG") or "en")[:5])
+
+
+@contextmanager
+def runtime() -> Iterator[Runtime]:
+    rt = build_runtime()
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def domain_errors(fn: F) -> F:
+    """Print a DomainError as a clear, localized message and exit 1 (no traceback)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            err_console.print(f"[red]{exc.localized(cli_locale())}[/red]", highlight=False)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]

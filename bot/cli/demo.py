@@ -1,0 +1,39 @@
+"""``creditbot demo``: seed the demo data set."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.base import app, console, runtime
+from credit_domain.db.migrate import upgrade
+from credit_domain.demo.seed import is_empty, reset, seed_demo
+
+
+@app.command("demo")
+def demo(
+    reset_first: bool = typer.Option(False, "--reset", help="Delete all data first."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Seed only an empty database."),
+    customers: int = typer.Option(200, help="How many customers."),
+    seed: int = typer.Option(20261128, help="Random seed; the same seed gives the same data."),
+) -> None:
+    """Seed realistic demo data: two business units, people in every role, ~200 customers."""
+    with runtime() as rt:
+        upgrade(rt.domain.engine)
+        with rt.domain.read() as session:
+            empty = is_empty(session)
+        if not empty:
+            if if_empty:
+                console.print("The database already has data; demo data not seeded.")
+                return
+            if not reset_first:
+                console.print("[red]The database already has data. Use --reset to replace it "
+                              "(this deletes everything).[/red]")
+                raise typer.Exit(1)
+            reset(rt.domain)
+        summary = seed_demo(rt.domain, customers=customers, seed=seed)
+        console.print(
+            f"Demo data seeded: {summary.business_units} business units, {summary.people} "
+            f"people, {summary.customers} customers, {summary.accounts} credit accounts, "
+            f"{summary.invoices} invoices, {summary.payments} payments, {summary.orders} "
+            f"orders, {summary.on_hold} accounts on hold."
+        )

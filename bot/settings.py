@@ -1,0 +1,45 @@
+"""Every setting creditbot reads, from the environment or ``.env`` (names as documented in the
+README and ``.env.example``)."""
+
+from __future__ import annotations
+
+import pathlib
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/creditbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    host: str = Field("127.0.0.1", validation_alias="CREDITBOT_HOST")
+    port: int = Field(8000, validation_alias="CREDITBOT_PORT")
+    emulator: bool = Field(False, validation_alias="CREDITBOT_EMULATOR")
+    policy_dir: pathlib.Path | None = Field(None, validation_alias="CREDITBOT_POLICY_DIR")
+    log_format: str = Field("text", validation_alias=AliasChoices("CREDITBOT_LOG_FORMAT"))
+    log_level: str = Field("INFO", validation_alias="CREDITBOT_LOG_LEVEL")
+    secret_key: SecretStr | None = Field(None, validation_alias="CREDITBOT_SECRET_KEY")
+    scheduler: bool = Field(True, validation_alias="CREDITBOT_SCHEDULER")
+
+    # Slack (enabled when the bot token and signing secret are set)
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The one ASGI application: health, and every feature's routes."""

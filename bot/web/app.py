@@ -1,0 +1,65 @@
+"""The ASGI application served by ``creditbot serve``.
+
+Features add their routes by registering a router factory with :func:`web_routes`; the
+factory receives the Runtime. Blocking work (database, SDK calls) runs in the thread pool:
+route functions are plain ``def`` or call ``run_in_threadpool``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from bot.bootstrap import Runtime
+
+RouterFactory = Callable[[Runtime], APIRouter]
+ROUTER_FACTORIES: list[RouterFactory] = []
+
+
+def web_routes(factory: RouterFactory) -> RouterFactory:
+    """Decorator: register a function that builds a router for the app."""
+    ROUTER_FACTORIES.append(factory)
+    return factory
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for component in runtime.background:
+            await component.start()
+        try:
+            yield
+        finally:
+            for component in reversed(runtime.background):
+                await component.stop()
+
+    app = FastAPI(title="creditbot", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        """Readiness: the database answers."""
+
+        def ping() -> None:
+            with runtime.domain.read() as session:
+                session.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(ping)
+        except Exception as exc:  # any database failure means "not ready"
+            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ok"})
+
+    for factory in ROUTER_FACTORIES:
+        app.include_router(factory(runtime))
+    return app

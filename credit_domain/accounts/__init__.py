@@ -1,0 +1,1 @@
+"""Credit accounts (a customer in a business unit), limits, exposure and reservations."""

@@ -1,0 +1,1 @@
+"""Customer master data: legal entities, aliases, groups of related companies."""

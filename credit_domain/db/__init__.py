@@ -1,0 +1,1 @@
+"""Persistence: declarative base, column types, engine factory and Alembic migrations."""

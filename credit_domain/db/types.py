@@ -1,0 +1,89 @@
+"""Column types that keep the invariants: money is exact, instants are aware.
+
+``Money`` is ``NUMERIC(18, 2)`` on PostgreSQL. SQLite has no exact decimal type (a NUMERIC
+column there holds a binary float), so on SQLite the same column holds integer cents; SQL
+sums, differences and comparisons stay exact and the type converts at the boundary. Use
+:func:`ratio` to divide two money expressions (integer division on SQLite otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Float, Numeric, cast, func
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact money with two places (see module docstring)."""
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        d = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        d = d.quantize(CENT)
+        if dialect.name == "sqlite":
+            return int(d * 100)
+        return d
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            cents = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+            return (cents / 100).quantize(CENT)
+        return Decimal(value).quantize(CENT)
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[float]:
+    """``numerator / denominator`` as a float in SQL, NULL when the denominator is zero."""
+    return cast(numerator, Float) / func.nullif(cast(denominator, Float), 0.0)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware instant. Stored as ``timestamptz`` on PostgreSQL and as naive UTC on SQLite;
+    always returned aware (UTC). Naive input is refused: it is a bug, not a time."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"expected datetime, got {type(value).__name__}")
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every instant in creditbot is timezone-aware")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        return dt.datetime

@@ -1,0 +1,1 @@
+"""Deterministic demo data for the embedded default and for trying creditbot out."""

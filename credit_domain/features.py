@@ -1,0 +1,6 @@
+"""Imports every feature module that registers an installer, policy kind or model.
+
+One line per feature; keep them sorted.
+"""
+
+import credit_domain.db.models  # noqa: F401

@@ -1,0 +1,88 @@
+"""Localised text: messages are written in English in the code and translated from gettext
+catalogs (``<package>/locales/<locale>/LC_MESSAGES/messages.po``, managed with Babel).
+
+A :class:`Text` is a message not yet rendered, so the domain can raise an error or write a
+notification without knowing who will read it; the reader's locale renders it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import importlib.resources
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "zh_CN")
+
+
+def normalize_locale(value: str | None) -> str:
+    """Map what people and platforms send (``zh``, ``zh-CN``, ``zh_Hans``, ``EN_us``) to a
+    supported locale."""
+    if not value:
+        return DEFAULT_LOCALE
+    v = value.replace("-", "_").lower()
+    if v.startswith("zh"):
+        return "zh_CN"
+    return "en"
+
+
+@lru_cache(maxsize=32)
+def translations(package: str, locale: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``package`` for ``locale`` (compiled in memory from the .po)."""
+    if locale == DEFAULT_LOCALE:
+        return gettext.NullTranslations()
+    resource = importlib.resources.files(package).joinpath(
+        "locales", locale, "LC_MESSAGES", "messages.po"
+    )
+    if not resource.is_file():
+        return gettext.NullTranslations()
+    with resource.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message to be rendered later in the reader's locale.
+
+    ``params`` are formatted into the translated string with ``str.format``; a parameter may
+    itself be a :class:`Text` (rendered in the same locale).
+    """
+
+    msgid: str
+    package: str = "credit_domain"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, locale: str | None = None) -> str:
+        loc = normalize_locale(locale)
+        template = translations(self.package, loc).gettext(self.msgid)
+        values = {k: (v.render(loc) if isinstance(v, Text) else v) for k, v in self.params.items()}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return self.msgid.format(**values)
+
+    def __str__(self) -> str:
+        return self.render(DEFAULT_LOCALE)
+
+
+def text_factory(package: str) -> Callable[..., Text]:
+    """Return the ``_`` marker of a package: ``_("Customer {name} not found", name=n)``.
+
+    Babel's extractor recognises ``_`` calls, so the msgids land in the package's catalog.
+    """
+
+    def _(msgid: str, **params: Any) -> Text:
+        return Text(msgid, package, params)
+
+    return _

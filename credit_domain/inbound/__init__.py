@@ -1,0 +1,1 @@
+"""Inbound idempotency: platform events and card actions already processed."""

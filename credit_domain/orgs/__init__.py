@@ -1,0 +1,1 @@
+"""Business units (credit segments), regions, teams, people, roles and platform identities."""

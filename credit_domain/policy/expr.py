@@ -1,0 +1,152 @@
+"""The safe expression language of policy conditions: CEL (Common Expression Language), as
+implemented by the maintained ``cel-python`` library. No ``eval``, no home-made parser.
+
+Values from the domain are converted to CEL: Decimal → double, date/datetime → ISO string,
+enums → string. Conditions are compiled once, when the policy is loaded, and their free
+variables checked against what the policy kind provides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import celpy
+import celpy.evaluation
+from celpy import celtypes
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+_ENV = celpy.Environment()
+_MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
+KNOWN_FUNCTIONS = frozenset(
+    name for name in celpy.evaluation.base_functions if name[0].isalpha()
+) | _MACROS
+
+
+class ExpressionError(ValueError):
+    """A condition that does not compile, refers to unknown names, or fails to evaluate."""
+
+
+def to_cel(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, enum.Enum):
+        return to_cel(value.value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_cel(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_cel(v) for v in value]
+    return value
+
+
+def _from_cel(value: Any) -> Any:
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, celtypes.IntType | celtypes.UintType):
+        return int(value)
+    if isinstance(value, celtypes.DoubleType):
+        return float(value)
+    if isinstance(value, celtypes.StringType):
+        return str(value)
+    if isinstance(value, celtypes.ListType):
+        return [_from_cel(v) for v in value]
+    if isinstance(value, celtypes.MapType):
+        return {_from_cel(k): _from_cel(v) for k, v in value.items()}
+    return value
+
+
+class Expression:
+    """A compiled CEL condition or formula."""
+
+    def __init__(self, source: str) -> None:
+        self.source = str(source).strip()
+        if not self.source:
+            raise ExpressionError("empty expression")
+        try:
+            self._ast = _ENV.compile(self.source)
+        except celpy.CELParseError as exc:
+            raise ExpressionError(f"cannot parse {self.source!r}: {exc}") from None
+        unknown = sorted(self.functions - KNOWN_FUNCTIONS)
+        if unknown:
+            raise ExpressionError(
+                f"unknown function(s) {', '.join(unknown)} in {self.source!r}"
+            )
+        self._program = _ENV.program(self._ast)
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The free variables the expression refers to (top-level identifiers)."""
+        return frozenset(str(node.children[0]) for node in self._ast.find_data("ident"))
+
+    @cached_property
+    def functions(self) -> frozenset[str]:
+        """Functions and methods the expression calls."""
+        called = set()
+        for node in self._ast.iter_subtrees():
+            if node.data == "ident_arg":
+                called.add(str(node.children[0]))
+            elif node.data == "member_dot_arg":
+                called.add(str(node.children[1]))
+        return frozenset(called)
+
+    def check_names(self, allowed: set[str] | frozenset[str]) -> None:
+        unknown = sorted(self.names - set(allowed))
+        if unknown:
+            raise ExpressionError(
+                f"unknown name(s) {', '.join(unknown)} in {self.source!r}; "
+                f"available: {', '.join(sorted(allowed))}"
+            )
+
+    def evaluate(self, context: Mapping[str, Any]) -> Any:
+        activation = {k: celpy.json_to_cel(to_cel(v)) for k, v in context.items()}
+        try:
+            result = self._program.evaluate(activation)
+        except celpy.CELEvalError as exc:
+            raise ExpressionError(f"cannot evaluate {self.source!r}: {exc.args[0]}") from None
+        if isinstance(result, celpy.CELEvalError):
+            raise ExpressionError(f"cannot evaluate {self.source!r}: {result.args[0]}")
+        return _from_cel(result)
+
+    def test(self, context: Mapping[str, Any]) -> bool:
+        """Evaluate as a condition; anything but a boolean is an error, not a silent False."""
+        result = self.evaluate(context)
+        if not isinstance(result, bool):
+            raise ExpressionError(f"{self.source!r} is not a condition (gave {result!r})")
+        return result
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expression) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def parse(value: Any) -> Expression:
+            if isinstance(value, Expression):
+                return value
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            try:
+                return Expression(str(value))
+            except ExpressionError as exc:
+                raise ValueError(str(exc)) from None
+
+        return core_schema.no_info_plain_validator_function(
+            parse, serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda e: e.source)
+        )

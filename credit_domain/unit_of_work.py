@@ -1,0 +1,258 @@
+"""The unit of work: the only place that commits.
+
+A state change, the domain events it raises (handled by in-transaction subscribers such as
+the rules engine), its audit events and its outbox messages commit together, or none of
+them do. Leaving the ``with`` block without :meth:`UnitOfWork.commit` rolls everything back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from credit_domain.accounts.models import CreditAccount
+from credit_domain.audit.chain import GENESIS, canonical_json, event_hash
+from credit_domain.audit.models import AuditEvent
+from credit_domain.clock import Clock
+from credit_domain.errors import NotFound
+from credit_domain.i18n import text_factory
+from credit_domain.outbox.models import OutboxMessage, OutboxStatus
+
+_ = text_factory("credit_domain")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    """Who causes a change, as the audit trail records it."""
+
+    person_id: int | None
+    label: str
+
+    @classmethod
+    def system(cls, name: str) -> ActorRef:
+        return cls(None, f"system:{name}")
+
+    @classmethod
+    def person(cls, person_id: int, name: str | None = None) -> ActorRef:
+        return cls(person_id, f"person:{person_id}" + (f" {name}" if name else ""))
+
+
+@dataclass
+class PendingAudit:
+    action: str
+    entity_type: str
+    entity_id: str
+    business_unit_id: int | None
+    actor: ActorRef
+    reason: str | None
+    before: Any
+    after: Any
+
+
+@dataclass
+class PendingMessage:
+    kind: str
+    payload: dict[str, Any]
+    person_id: int | None = None
+    channel: str | None = None
+    business_unit_id: int | None = None
+    platform: str | None = None
+    dedupe_key: str | None = None
+    not_before: dt.datetime | None = None
+
+
+Subscriber = Callable[["UnitOfWork", Any], None]
+
+
+@dataclass
+class UnitOfWork:
+    """See the module docstring. Create through :meth:`credit_domain.bootstrap.Domain.uow`."""
+
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    actor: ActorRef = field(default_factory=lambda: ActorRef.system("creditbot"))
+    subscribers: Iterable[Subscriber] = ()
+    session: Session = field(init=False)
+    events: list[Any] = field(default_factory=list, init=False)
+    audits: list[PendingAudit] = field(default_factory=list, init=False)
+    messages: list[PendingMessage] = field(default_factory=list, init=False)
+    inserted_message_ids: list[int] = field(default_factory=list, init=False)
+    _after_commit: list[Callable[[], None]] = field(default_factory=list, init=False)
+    _committed: bool = field(default=False, init=False)
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.session_factory()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._committed:
+            self.session.rollback()
+        self.session.close()
+
+    # -- time --------------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    # -- recording ---------------------------------------------------------------------------
+    def publish(self, event: Any) -> None:
+        """Raise a domain event; subscribers handle it inside this transaction at commit."""
+        self.events.append(event)
+
+    def audit(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: object,
+        *,
+        business_unit_id: int | None,
+        before: Any = None,
+        after: Any = None,
+        reason: str | None = None,
+        actor: ActorRef | None = None,
+    ) -> None:
+        """Append an audit event (who, when, what, why, before/after) at commit."""
+        self.audits.append(
+            PendingAudit(action, entity_type, str(entity_id), business_unit_id,
+                         actor or self.actor, reason, before, after)
+        )
+
+    def notify(
+        self,
+        kind: str,
+        *,
+        person_id: int | None = None,
+        channel: str | None = None,
+        business_unit_id: int | None = None,
+        platform: str | None = None,
+        dedupe_key: str | None = None,
+        not_before: dt.datetime | None = None,
+        **payload: Any,
+    ) -> None:
+        """Queue a message for a person or a named channel, delivered after commit."""
+        if person_id is None and channel is None:
+            raise ValueError("a notification needs a person or a channel")
+        self.messages.append(
+            PendingMessage(kind, payload, person_id, channel, business_unit_id, platform,
+                           dedupe_key, not_before)
+        )
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed (e.g. wake the dispatcher)."""
+        self._after_commit.append(callback)
+
+    # -- locking -----------------------------------------------------------------------------
+    def lock_account(self, account_id: int) -> CreditAccount:
+        """Load a credit account for update: a row lock on PostgreSQL; on SQLite the write
+        transaction already holds the database's write lock (``BEGIN IMMEDIATE``)."""
+        stmt = select(CreditAccount).where(CreditAccount.id == account_id)
+        if self.session.get_bind().dialect.name != "sqlite":
+            stmt = stmt.with_for_update()
+        account = self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+        if account is None:
+            raise NotFound(_("Credit account {id} does not exist.", id=account_id))
+        return account
+
+    # -- commit ------------------------------------------------------------------------------
+    def commit(self) -> None:
+        self._dispatch_events()
+        self.session.flush()
+        self._write_outbox()
+        self._write_audit()
+        self.session.commit()
+        self._committed = True
+        callbacks, self._after_commit = self._after_commit, []
+        for cb in callbacks:
+            cb()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.events.clear()
+        self.audits.clear()
+        self.messages.clear()
+
+    def _dispatch_events(self) -> None:
+        handled = 0
+        while handled < len(self.events):
+            event = self.events[handled]
+            handled += 1
+            for subscriber in self.subscribers:
+                subscriber(self, event)
+            if handled > 10_000:
+                raise RuntimeError("domain events do not settle (a rule triggers itself?)")
+        self.events.clear()
+
+    def _write_outbox(self) -> None:
+        now = self.now()
+        dialect = self.session.get_bind().dialect.name
+        for m in self.messages:
+            row = {
+                "created_at": now,
+                "kind": m.kind,
+                "business_unit_id": m.business_unit_id,
+                "person_id": m.person_id,
+                "channel": m.channel,
+                "platform": m.platform,
+                "payload": m.payload,
+                "dedupe_key": m.dedupe_key,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": m.not_before or now,
+            }
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            stmt = insert(OutboxMessage).values(**row)
+            if m.dedupe_key is not None:
+                stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+            new_id = self.session.execute(stmt.returning(OutboxMessage.id)).scalar()
+            if new_id is not None:
+                self.inserted_message_ids.append(new_id)
+        self.messages.clear()
+
+    def _write_audit(self) -> None:
+        if not self.audits:
+            return
+        now = self.now()
+        by_chain: dict[str, list[PendingAudit]] = {}
+        for a in self.audits:
+            chain = "global" if a.business_unit_id is None else f"bu:{a.business_unit_id}"
+            by_chain.setdefault(chain, []).append(a)
+        for chain in sorted(by_chain):  # a fixed order: two writers never deadlock
+            self._lock_chain(chain)
+            head = self.session.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.chain == chain)
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
+            seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+            for a in by_chain[chain]:
+                seq += 1
+                event = AuditEvent(
+                    chain=chain, seq=seq, occurred_at=now, business_unit_id=a.business_unit_id,
+                    actor_id=a.actor.person_id, actor_label=a.actor.label, action=a.action,
+                    entity_type=a.entity_type, entity_id=a.entity_id, reason=a.reason,
+                    before=canonical_json(a.before), after=canonical_json(a.after),
+                    prev_hash=prev, hash="",
+                )
+                event.hash = event_hash(event)
+                prev = event.hash
+                self.session.add(event)
+        self.session.flush()
+        self.audits.clear()
+
+    def _lock_chain(self, chain: str) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "audit:" + chain}
+            )
+
+
+def count(session: Session, stmt: Any) -> int:
+    """``SELECT count(*)`` of a select statement."""
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)

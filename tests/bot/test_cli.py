@@ -1,0 +1,58 @@
+"""`make run`'s steps through the real command: migrate, seed, serve /healthz."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+CREDITBOT = [sys.executable, "-m", "bot"]
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(CREDITBOT + args, env=env, capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_upgrade_seed_and_serve(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/creditbot.db",
+           "CREDITBOT_SCHEDULER": "0"}
+    env.pop("CREDITBOT_POLICY_DIR", None)
+    up = run(["db", "upgrade"], env)
+    assert up.returncode == 0, up.stderr
+    assert "up to date" in up.stdout
+    seeded = run(["demo", "--if-empty", "--customers", "30"], env)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "30 customers" in seeded.stdout
+    again = run(["demo", "--if-empty"], env)
+    assert "already has data" in again.stdout
+    refused = run(["demo"], env)
+    assert refused.returncode == 1 and "--reset" in refused.stdout
+
+    port = free_port()
+    proc = subprocess.Popen([*CREDITBOT, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json() == {"status": "ok"}
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert ready.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -1,0 +1,55 @@
+"""The demo data set is realistic (every aging bucket, holds, people in every role, valid
+USCCs) and deterministic."""
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy import func, select
+
+from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.bootstrap import Domain
+from credit_domain.customers.models import Customer
+from credit_domain.demo.seed import reset, seed_demo
+from credit_domain.ledger.models import Invoice, Payment
+from credit_domain.orgs.models import Role, RoleAssignment
+from credit_domain.uscc import is_valid_uscc
+
+TODAY = dt.date(2026, 3, 2)
+
+
+def fingerprint(domain: Domain) -> str:
+    with domain.read() as s:
+        rows = s.execute(select(Invoice.external_id, Invoice.amount, Invoice.open_amount,
+                                Invoice.due_date).order_by(Invoice.external_id)).all()
+        rows += s.execute(select(CreditAccount.external_id, CreditAccount.credit_limit)
+                          .order_by(CreditAccount.external_id)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_demo_is_realistic_and_deterministic(domain: Domain) -> None:
+    summary = seed_demo(domain, today=TODAY)
+    assert summary.business_units == 2 and summary.customers == 200
+    assert summary.on_hold >= 3 and summary.invoices > 2000 and summary.orders > 20
+    with domain.read() as s:
+        roles = set(s.scalars(select(RoleAssignment.role).distinct()))
+        assert roles == {r.value for r in Role}
+        assert all(is_valid_uscc(u) for u in s.scalars(select(Customer.uscc)))
+        buckets = {"current": 0, "1-30": 0, "31-60": 0, "61-90": 0, "90+": 0}
+        for (due,) in s.execute(select(Invoice.due_date)
+                                     .where(Invoice.open_amount > 0)):
+            days = (TODAY - due).days
+            key = ("current" if days <= 0 else "1-30" if days <= 30 else "31-60"
+                   if days <= 60 else "61-90" if days <= 90 else "90+")
+            buckets[key] += 1
+        assert all(n > 0 for n in buckets.values()), buckets
+        late = s.scalar(select(func.count()).select_from(Payment).join(
+            Invoice, Invoice.account_id == Payment.account_id).where(
+            Payment.received_on > Invoice.due_date))
+        assert late
+        held = s.scalars(select(CreditAccount.hold_reason).where(
+            CreditAccount.status == AccountStatus.ON_HOLD)).all()
+        assert all(held)
+    first = fingerprint(domain)
+    reset(domain)
+    seed_demo(domain, today=TODAY)
+    assert fingerprint(domain) == first
