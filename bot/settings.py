@@ -13,7 +13,8 @@ DEFAULT_DATABASE_URL = "sqlite:///var/creditbot.db"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
 
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     host: str = Field("127.0.0.1", validation_alias="CREDITBOT_HOST")

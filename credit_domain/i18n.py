@@ -1,5 +1,5 @@
 """Localised text: messages are written in English in the code and translated from gettext
-catalogs (``<package>/locales/<locale>/LC_MESSAGES/messages.po``, managed with Babel).
+catalogs (``<package>/locales/<locale>/LC_MESSAGES/*.po``, managed with Babel).
 
 A :class:`Text` is a message not yet rendered, so the domain can raise an error or write a
 notification without knowing who will read it; the reader's locale renders it.
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -35,18 +36,30 @@ def normalize_locale(value: str | None) -> str:
 
 @lru_cache(maxsize=32)
 def translations(package: str, locale: str) -> gettext.NullTranslations:
-    """The compiled catalog of ``package`` for ``locale`` (compiled in memory from the .po)."""
+    """The compiled catalog of ``package`` for ``locale``: every ``*.po`` file in
+    ``<package>/locales/<locale>/LC_MESSAGES/`` merged (one file per feature keeps parallel
+    work from colliding), compiled in memory."""
     if locale == DEFAULT_LOCALE:
         return gettext.NullTranslations()
-    resource = importlib.resources.files(package).joinpath(
-        "locales", locale, "LC_MESSAGES", "messages.po"
-    )
-    if not resource.is_file():
+    folder = importlib.resources.files(package).joinpath("locales", locale, "LC_MESSAGES")
+    if not folder.is_dir():
         return gettext.NullTranslations()
-    with resource.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
+    merged: Catalog | None = None
+    for resource in sorted(folder.iterdir(), key=lambda r: r.name):
+        if not resource.name.endswith(".po"):
+            continue
+        with resource.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        if merged is None:
+            merged = catalog
+        else:
+            for message in catalog:
+                if message.id and message.string:
+                    merged[message.id] = message
+    if merged is None:
+        return gettext.NullTranslations()
     buf = io.BytesIO()
-    write_mo(buf, catalog, use_fuzzy=False)
+    write_mo(buf, merged, use_fuzzy=False)
     buf.seek(0)
     return gettext.GNUTranslations(buf)
 

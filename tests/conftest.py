@@ -15,6 +15,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -127,3 +128,25 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def any_domain(db_url: str, clock: FrozenClock) -> Iterator[Domain]:
     """A Domain on each database in turn (tests run twice)."""
     yield from _domain(db_url, clock)
+
+
+# -- Runtime (bot) ----------------------------------------------------------------------------
+@pytest.fixture
+def make_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Any]:
+    """Build a Runtime on the test database: ``make_runtime(emulator=True, ...)``; settings
+    come only from the arguments (no environment, no .env)."""
+    from bot.bootstrap import build_runtime
+    from bot.settings import Settings
+
+    built: list[Any] = []
+
+    def make(**overrides: Any) -> Any:
+        values = {"database_url": sqlite_url, "scheduler": False, **overrides}
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        rt = build_runtime(settings, clock=clock)
+        built.append(rt)
+        return rt
+
+    yield make
+    for rt in built:
+        rt.close()

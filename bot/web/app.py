@@ -11,11 +11,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Runtime
+from bot.web.auth import auth_routes, secret_key
+from bot.web.templating import STATIC
 
 RouterFactory = Callable[[Runtime], APIRouter]
 ROUTER_FACTORIES: list[RouterFactory] = []
@@ -40,6 +44,10 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app = FastAPI(title="creditbot", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime),
+                       session_cookie="creditbot_session", same_site="lax",
+                       max_age=12 * 3600)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -60,6 +68,13 @@ def create_app(runtime: Runtime) -> FastAPI:
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
         return JSONResponse({"status": "ok"})
 
+    app.include_router(auth_routes(runtime))
     for factory in ROUTER_FACTORIES:
         app.include_router(factory(runtime))
+    if not any(getattr(r, "path", None) == "/" for r in app.routes):
+
+        @app.get("/", include_in_schema=False)
+        async def home() -> RedirectResponse:
+            return RedirectResponse("/login")
+
     return app

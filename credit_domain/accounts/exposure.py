@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from credit_domain.db.types import Money
 from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Delivery, Invoice, Order
 
 ZERO = Decimal("0.00")
+ExposureSelect = Select[int, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _coalesce(col: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
     return func.coalesce(col, literal(ZERO, Money()), type_=Money())
 
 
-def exposure_select(on: dt.date, where: ColumnElement[bool] | None = None) -> Select[tuple]:  # type: ignore[type-arg]
+def exposure_select(on: dt.date, where: ColumnElement[bool] | None = None) -> ExposureSelect:
     """One row per credit account matching ``where``: the columns of :class:`Exposure`.
 
     Each category is a grouped subquery joined once, so the cost is one pass per table
@@ -74,7 +76,7 @@ def exposure_select(on: dt.date, where: ColumnElement[bool] | None = None) -> Se
         ids = ids.where(where)
     id_filter = ids.scalar_subquery() if where is not None else None
 
-    def restrict(col: ColumnElement[int]) -> ColumnElement[bool]:
+    def restrict(col: Any) -> ColumnElement[bool]:
         return col.in_(id_filter) if id_filter is not None else literal(True)
 
     temp = (
@@ -112,7 +114,7 @@ def exposure_select(on: dt.date, where: ColumnElement[bool] | None = None) -> Se
         .group_by(Order.account_id)
         .subquery()
     )
-    stmt = (
+    stmt: ExposureSelect = (
         select(
             CreditAccount.id,
             CreditAccount.credit_limit,

@@ -1,6 +1,7 @@
 """Every mapped model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from credit_domain.accounts.models import CreditAccount, TemporaryLimit
+from credit_domain.apikeys.models import ApiKey
 from credit_domain.audit.models import AuditEvent
 from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.db.base import Base
@@ -19,6 +20,7 @@ from credit_domain.policy.models import PolicyVersion
 
 __all__ = [
     "Allocation",
+    "ApiKey",
     "AuditEvent",
     "Base",
     "BusinessUnit",

@@ -53,7 +53,7 @@ class Money(TypeDecorator[Decimal]):
         return Decimal
 
 
-def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[float]:
+def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:
     """``numerator / denominator`` as a float in SQL, NULL when the denominator is zero."""
     return cast(numerator, Float) / func.nullif(cast(denominator, Float), 0.0)
 
@@ -80,9 +80,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        instant: dt.datetime = value
+        if instant.tzinfo is None:
+            return instant.replace(tzinfo=dt.UTC)
+        return instant.astimezone(dt.UTC)
 
     @property
     def python_type(self) -> type[dt.datetime]:

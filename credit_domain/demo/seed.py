@@ -50,8 +50,8 @@ from credit_domain.orgs.models import (
 from credit_domain.unit_of_work import ActorRef, UnitOfWork
 from credit_domain.uscc import make_uscc
 
-GRADES = {"good": ["AAA", "AA", "A"], "slow": ["BBB", "BB", "B"], "bad": ["CCC", "C"],
-          "new": [None]}
+GRADES: dict[str, list[str | None]] = {
+    "good": ["AAA", "AA", "A"], "slow": ["BBB", "BB", "B"], "bad": ["CCC", "C"], "new": [None]}
 GRADE_SCORE = {"AAA": 92, "AA": 85, "A": 78, "BBB": 70, "BB": 63, "B": 56, "CCC": 45, "C": 35}
 
 
@@ -142,13 +142,13 @@ class _Builder:
                                                       external_id=p.login, display_name=p.name))
             for bu_code, role, scope in p.roles:
                 bu = self.bus[bu_code]
-                team = self.teams.get(scope or "")
-                region = self.regions.get((bu_code, scope or ""))
+                home = self.teams.get(scope or "")
+                area = self.regions.get((bu_code, scope or ""))
                 person.roles.append(RoleAssignment(
-                    business_unit_id=bu.id, role=role, team_id=team.id if team else None,
-                    region_id=region.id if region else (team.region_id if team else None)))
-                if role == Role.SALESPERSON and team is not None:
-                    self.sales.setdefault(bu_code, []).append((person, team))
+                    business_unit_id=bu.id, role=role, team_id=home.id if home else None,
+                    region_id=area.id if area else (home.region_id if home else None)))
+                if role == Role.SALESPERSON and home is not None:
+                    self.sales.setdefault(bu_code, []).append((person, home))
             self.s.add(person)
         self.s.flush()
 

@@ -18,6 +18,9 @@ from typing import Any
 import celpy
 import celpy.evaluation
 from celpy import celtypes
+from celpy.adapter import json_to_cel
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
@@ -73,7 +76,7 @@ class Expression:
             raise ExpressionError("empty expression")
         try:
             self._ast = _ENV.compile(self.source)
-        except celpy.CELParseError as exc:
+        except CELParseError as exc:
             raise ExpressionError(f"cannot parse {self.source!r}: {exc}") from None
         unknown = sorted(self.functions - KNOWN_FUNCTIONS)
         if unknown:
@@ -107,12 +110,12 @@ class Expression:
             )
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
-        activation = {k: celpy.json_to_cel(to_cel(v)) for k, v in context.items()}
+        activation = {k: json_to_cel(to_cel(v)) for k, v in context.items()}
         try:
             result = self._program.evaluate(activation)
-        except celpy.CELEvalError as exc:
+        except CELEvalError as exc:
             raise ExpressionError(f"cannot evaluate {self.source!r}: {exc.args[0]}") from None
-        if isinstance(result, celpy.CELEvalError):
+        if isinstance(result, CELEvalError):
             raise ExpressionError(f"cannot evaluate {self.source!r}: {result.args[0]}")
         return _from_cel(result)
 

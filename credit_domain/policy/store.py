@@ -115,7 +115,8 @@ def parse_policy(kind: str, content: str, context: dict[str, Any] | None = None)
     if not isinstance(data, dict):
         raise PolicyInvalid(kind, [Problem("", 1, "a policy is a mapping of keys to values")])
     try:
-        return k.model.model_validate(data, context=context or {})
+        model: BaseModel = k.model.model_validate(data, context=context or {})
+        return model
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

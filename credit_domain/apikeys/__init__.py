@@ -1,0 +1,1 @@
+"""API keys for integrations (ERP, CRM, BI): stored hashed, scoped, revocable."""

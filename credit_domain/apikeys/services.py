@@ -1,0 +1,119 @@
+"""Create, authenticate and revoke API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit_domain.apikeys.models import ApiKey
+from credit_domain.errors import Forbidden, InvalidInput, NotFound
+from credit_domain.i18n import text_factory
+from credit_domain.orgs.models import BusinessUnit
+from credit_domain.unit_of_work import UnitOfWork
+
+_ = text_factory("credit_domain")
+
+SCOPES = {
+    "orders:check": "ask for order credit checks and move orders through their lifecycle",
+    "erp:write": "push customers, invoices, payments and credit notes",
+    "erp:read": "read customers, exposure and credit status",
+    "analytics:read": "read KPIs and dashboards' figures",
+}
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    """An authenticated integration: what it may do, and in which business units."""
+
+    key_id: int
+    name: str
+    scopes: frozenset[str]
+    business_unit_ids: frozenset[int]
+    rate_limit_per_minute: int
+
+    def require_scope(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(_("This API key lacks the scope {scope}.", scope=scope))
+
+    def require_business_unit(self, business_unit_id: int) -> None:
+        if business_unit_id not in self.business_unit_ids:
+            raise Forbidden(_("This API key is not valid for that business unit."))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_key(
+    uow: UnitOfWork, name: str, *, business_unit_codes: list[str], scopes: list[str],
+    rate_limit_per_minute: int = 600,
+) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the token, which is shown once and never stored."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise InvalidInput(_("Unknown or missing scopes {scopes}; known: {known}",
+                             scopes=", ".join(unknown) or "-", known=", ".join(sorted(SCOPES))))
+    units = uow.session.scalars(
+        select(BusinessUnit).where(BusinessUnit.code.in_(business_unit_codes))).all()
+    if not business_unit_codes or len(units) != len(set(business_unit_codes)):
+        found = {u.code for u in units}
+        raise InvalidInput(_("Unknown business units: {codes}", codes=", ".join(
+            sorted(set(business_unit_codes) - found)) or "-"))
+    prefix = secrets.token_hex(4)
+    token = f"cb_{prefix}_{secrets.token_urlsafe(24)}"
+    key = ApiKey(
+        name=name, prefix=prefix, key_hash=_digest(token), scopes=sorted(set(scopes)),
+        business_unit_ids=sorted(u.id for u in units),
+        rate_limit_per_minute=rate_limit_per_minute, created_by=uow.actor.label,
+        created_at=uow.now(),
+    )
+    uow.session.add(key)
+    uow.session.flush()
+    uow.audit("apikey.created", "api_key", key.id, business_unit_id=None,
+              after={"name": name, "prefix": prefix, "scopes": key.scopes,
+                     "business_units": sorted(business_unit_codes)})
+    return key, token
+
+
+def revoke_key(uow: UnitOfWork, key_id_or_prefix: str) -> ApiKey:
+    key = _find(uow.session, key_id_or_prefix)
+    if key.revoked_at is None:
+        key.revoked_at = uow.now()
+        uow.audit("apikey.revoked", "api_key", key.id, business_unit_id=None,
+                  before={"revoked": False}, after={"revoked": True})
+    return key
+
+
+def _find(session: Session, key_id_or_prefix: str) -> ApiKey:
+    stmt = select(ApiKey).where(ApiKey.prefix == key_id_or_prefix)
+    if key_id_or_prefix.isdigit():
+        stmt = select(ApiKey).where(ApiKey.id == int(key_id_or_prefix))
+    key = session.scalars(stmt).first()
+    if key is None:
+        raise NotFound(_("No API key {key}.", key=key_id_or_prefix))
+    return key
+
+
+def authenticate(session: Session, token: str) -> ApiClient:
+    """The client a token belongs to; Forbidden for unknown, malformed or revoked tokens
+    (one message for all, so a caller learns nothing about which keys exist)."""
+    refused = Forbidden(_("Invalid or revoked API key."))
+    parts = (token or "").split("_")
+    if len(parts) < 3 or parts[0] != "cb":
+        raise refused
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if key is None or key.revoked_at is not None:
+        raise refused
+    if not hmac.compare_digest(key.key_hash, _digest(token)):
+        raise refused
+    return ApiClient(key.id, key.name, frozenset(key.scopes),
+                     frozenset(int(i) for i in key.business_unit_ids), key.rate_limit_per_minute)
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
