@@ -12,6 +12,7 @@ import importlib.resources
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -77,13 +78,47 @@ class Text:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def render(self, locale: str | None = None) -> str:
+        """The message in ``locale``; Text parameters render in the same locale and Decimal
+        parameters as money (``¥200,000.00`` / ``¥20万``)."""
+        from credit_domain.money import format_amount
+
         loc = normalize_locale(locale)
         template = translations(self.package, loc).gettext(self.msgid)
-        values = {k: (v.render(loc) if isinstance(v, Text) else v) for k, v in self.params.items()}
+        values = {
+            k: v.render(loc) if isinstance(v, Text)
+            else format_amount(v, loc) if isinstance(v, Decimal) else v
+            for k, v in self.params.items()
+        }
         try:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
             return self.msgid.format(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON form for outbox payloads; :meth:`from_json` restores it at delivery, so the
+        message is rendered in each recipient's language."""
+
+        def enc(v: Any) -> Any:
+            if isinstance(v, Text):
+                return {"$text": v.to_json()}
+            if isinstance(v, Decimal):
+                return {"$money": str(v)}
+            return v
+
+        return {"msgid": self.msgid, "package": self.package,
+                "params": {k: enc(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Text:
+        def dec(v: Any) -> Any:
+            if isinstance(v, Mapping) and "$text" in v:
+                return cls.from_json(v["$text"])
+            if isinstance(v, Mapping) and "$money" in v:
+                return Decimal(v["$money"])
+            return v
+
+        return cls(str(data["msgid"]), str(data.get("package", "credit_domain")),
+                   {k: dec(v) for k, v in dict(data.get("params", {})).items()})
 
     def __str__(self) -> str:
         return self.render(DEFAULT_LOCALE)

@@ -1,7 +1,16 @@
 """Outbox rows: one notification for one recipient (a person or a named channel).
 
-The payload is neutral data (``kind`` plus parameters); ``handlers`` renders it into a card
-in the recipient's language at delivery, and ``bot`` sends it on each platform.
+The payload is neutral JSON; ``handlers`` renders it into a card in the recipient's language
+at delivery, and ``bot`` sends it on each platform. A kind may have its own renderer (the
+approval card with its buttons); every other kind is rendered from these standard keys, so
+a new alert needs no chat code:
+
+- ``title``: a :class:`~credit_domain.i18n.Text` as JSON (``Text.to_json()``);
+- ``tone``: ``info`` | ``ok`` | ``warn`` | ``danger``;
+- ``lines``: a list of Text JSON (paragraphs);
+- ``fields``: a list of ``{"label": Text JSON, "value": Text JSON or plain string}``;
+- ``link``: an optional path in creditbot's web UI (``/customers/12``);
+- anything else the kind's own renderer needs (ids, amounts as strings).
 """
 
 from __future__ import annotations

@@ -70,3 +70,13 @@ def test_formats_for_each_language() -> None:
     assert format_amount(Decimal("200000"), "zh_CN") == "¥20万"
     assert format_amount(Decimal("150000000"), "zh_CN") == "¥1.5亿"
     assert format_amount(Decimal("12345.67"), "zh_CN") == "¥12,345.67"
+
+
+def test_texts_survive_json_and_render_money_per_language() -> None:
+    from credit_domain.i18n import Text
+
+    t = Text("The amount must be positive: {text}", params={"text": Decimal("200000")})
+    back = Text.from_json(t.to_json())
+    assert back == t
+    assert back.render("en").endswith("¥200,000.00")
+    assert back.render("zh_CN") == "金额必须为正数：¥20万"
