@@ -56,3 +56,14 @@ def test_upgrade_seed_and_serve(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_every_cli_module_is_registered() -> None:
+    """A command module that is not imported by bot.cli silently vanishes from the CLI."""
+    import pkgutil
+
+    import bot.cli
+
+    modules = {m.name for m in pkgutil.iter_modules(bot.cli.__path__)} - {"base"}
+    assert modules <= set(sys.modules.get("bot.cli").__dict__), sorted(
+        modules - set(bot.cli.__dict__))
