@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for masking in logs and errors."""
+        from sqlalchemy.engine import make_url
+
+        values = [v.get_secret_value() for v in self.__dict__.values() if isinstance(v, SecretStr)]
+        try:
+            password = make_url(self.database_url).password
+        except Exception:  # an unparsable URL is reported elsewhere
+            password = None
+        if password:
+            values.append(str(password))
+        return values
+
     @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -7,6 +7,7 @@ import uvicorn
 
 from bot.bootstrap import build_runtime
 from bot.cli.base import app, console
+from bot.observability import configure_logging
 from bot.settings import get_settings
 from bot.web.app import create_app
 
@@ -18,12 +19,14 @@ def serve(
 ) -> None:
     """Start the web server: health checks, platform callbacks, emulator, dashboards, API."""
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level, settings.secret_values())
     rt = build_runtime(settings)
     host = host or settings.host
     port = port or settings.port
     console.print(f"creditbot serving on http://{host}:{port}/ (database: "
                   f"{rt.domain.engine.url.render_as_string(hide_password=True)})")
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(rt), host=host, port=port, log_config=None,
+                    log_level=settings.log_level.lower())
     finally:
         rt.close()

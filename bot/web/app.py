@@ -11,13 +11,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Runtime
+from bot.observability import REGISTRY, OutboxCollector, request_middleware
 from bot.web.auth import auth_routes, secret_key
 from bot.web.templating import STATIC
 
@@ -48,6 +50,15 @@ def create_app(runtime: Runtime) -> FastAPI:
                        session_cookie="creditbot_session", same_site="lax",
                        max_age=12 * 3600)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.middleware("http")(request_middleware())
+    per_app = CollectorRegistry()
+    per_app.register(OutboxCollector(runtime.domain.read, runtime.domain.clock.now))
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> PlainTextResponse:
+        """Prometheus metrics (see bot/observability.py)."""
+        body = generate_latest(REGISTRY) + generate_latest(per_app)
+        return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

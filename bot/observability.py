@@ -1,0 +1,165 @@
+"""Logs, request ids and metrics.
+
+- Logs are text for people or JSON lines for collectors (``CREDITBOT_LOG_FORMAT=json``), each
+  with the request id (``X-Request-ID`` or a new one) and, where set, the inbound event id.
+  A filter masks every configured secret (tokens, signing secrets, AES keys, API keys, the
+  database password) in messages, arguments and tracebacks before anything is written.
+- Prometheus metrics at ``/metrics``: HTTP requests and latency by route, handler latency,
+  outbox depth and age of the oldest pending message (read from the database at scrape time),
+  job runs and failures, alerts by type.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from credit_domain.outbox.models import OutboxMessage, OutboxStatus
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None)
+event_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "event_id", default=None)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+HTTP_REQUESTS = Counter("creditbot_http_requests_total", "HTTP requests",
+                        ["method", "route", "status"], registry=REGISTRY)
+HTTP_LATENCY = Histogram("creditbot_http_request_seconds", "HTTP request latency",
+                         ["method", "route"], registry=REGISTRY)
+HANDLER_LATENCY = Histogram("creditbot_handler_seconds", "Chat handler latency",
+                            ["platform", "handler"], registry=REGISTRY)
+JOB_RUNS = Counter("creditbot_job_runs_total", "Scheduled job runs", ["job", "outcome"],
+                   registry=REGISTRY)
+ALERTS = Counter("creditbot_alerts_total", "Alerts raised", ["type"], registry=REGISTRY)
+DELIVERIES = Counter("creditbot_deliveries_total", "Outbox deliveries", ["outcome"],
+                     registry=REGISTRY)
+
+
+class SecretMasker(logging.Filter):
+    """Replace every known secret value in a record with ``***``."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        values = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
+
+    def mask(self, text: str) -> str:
+        return self._pattern.sub("***", text) if self._pattern else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        record.msg = self.mask(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, var in (("request_id", request_id_var), ("event_id", event_id_var)):
+            value = var.get()
+            if value:
+                entry[key] = value
+        if record.exc_text or record.exc_info:
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        rid = request_id_var.get()
+        base = super().format(record)
+        return f"{base} [req {rid}]" if rid else base
+
+
+def configure_logging(fmt: str, level: str, secrets: Iterable[str]) -> SecretMasker:
+    """Install one handler on the root logger (and uvicorn's) with the secret masker."""
+    masker = SecretMasker(secrets)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(masker)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = True
+    return masker
+
+
+class OutboxCollector(Collector):
+    """Outbox depth and the age of its oldest pending message, read at scrape time."""
+
+    def __init__(self, read_session: Callable[[], Any], now: Callable[[], Any]) -> None:
+        self._read = read_session
+        self._now = now
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        depth = GaugeMetricFamily("creditbot_outbox_messages", "Outbox messages by status",
+                                  labels=["status"])
+        age = GaugeMetricFamily("creditbot_outbox_oldest_pending_seconds",
+                                "Age of the oldest pending outbox message")
+        try:
+            with self._read() as session:
+                rows = session.execute(select(OutboxMessage.status, func.count())
+                                       .group_by(OutboxMessage.status)).all()
+                oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.status == OutboxStatus.PENDING))
+        except Exception:  # a scrape must not fail because the database is down
+            return
+        counts = {str(s): n for s, n in rows}
+        for status in OutboxStatus:
+            depth.add_metric([status.value], counts.get(status.value, 0))
+        age.add_metric([], (self._now() - oldest).total_seconds() if oldest else 0.0)
+        yield depth
+        yield age
+
+
+def request_middleware() -> Callable[[Request, Callable[[Request], Awaitable[Response]]],
+                                      Awaitable[Response]]:
+    """Set the request id, time the request and count it by route template."""
+
+    async def middleware(request: Request,
+                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        token = request_id_var.set(rid)
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["X-Request-ID"] = rid
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+            HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - start)
+            request_id_var.reset(token)
+
+    return middleware
