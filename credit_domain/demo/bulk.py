@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, insert
 
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.customers.models import Customer
@@ -58,7 +58,7 @@ def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _write(engine: Engine, table: Table, rows: Iterator[dict[str, Any]], label: str,
+def _write(engine: Engine, table: Any, rows: Iterator[dict[str, Any]], label: str,
            progress: Progress | None) -> int:
     n = 0
     for batch in _chunks(rows):
@@ -81,24 +81,24 @@ def generate(
     ts = {"created_at": now, "updated_at": now}
 
     with engine.begin() as conn:
-        conn.execute(insert(BusinessUnit.__table__), [{
+        conn.execute(insert(BusinessUnit), [{
             "id": 1, "code": "BIG", "name": "大客户事业部", "name_en": "Key Accounts",
             "currency": "CNY", "timezone": "Asia/Shanghai", "calendar": "CN",
             "locale": "zh_CN"}])
-        conn.execute(insert(Region.__table__), [
+        conn.execute(insert(Region), [
             {"id": r, "business_unit_id": 1, "code": f"R{r}", "name": f"区域{r}"}
             for r in range(1, 6)])
-        conn.execute(insert(Team.__table__), [
+        conn.execute(insert(Team), [
             {"id": t, "business_unit_id": 1, "region_id": 1 + t % 5, "code": f"T{t}",
              "name": f"销售{t}组"} for t in range(1, teams_n + 1)])
-    people = [{"id": p, "name": f"销售{p}", "active": True}
-              for p in range(1, teams_n * per_team + 1)]
-    _write(engine, Person.__table__, iter(people), "people", progress)
-    _write(engine, RoleAssignment.__table__, iter(
+    people: list[dict[str, Any]] = [{"id": p, "name": f"销售{p}", "active": True}
+                                     for p in range(1, teams_n * per_team + 1)]
+    _write(engine, Person, iter(people), "people", progress)
+    _write(engine, RoleAssignment, iter(
         {"person_id": p["id"], "business_unit_id": 1, "role": Role.SALESPERSON.value,
          "team_id": 1 + (p["id"] - 1) // per_team, "region_id": None} for p in people),
         "roles", progress)
-    _write(engine, PlatformIdentity.__table__, iter(
+    _write(engine, PlatformIdentity, iter(
         {"person_id": p["id"], "platform": "emulator", "tenant": "", "external_id": f"s{p['id']}"}
         for p in people), "identities", progress)
 
@@ -120,7 +120,7 @@ def generate(
             seen.add(row["uscc"])
             yield row
 
-    _write(engine, Customer.__table__, unique_customers(), "customers", progress)
+    _write(engine, Customer, unique_customers(), "customers", progress)
     seen.clear()
     owners = len(people)
 
@@ -136,7 +136,7 @@ def generate(
                    "score": float(rng.randint(30, 95)), "status": "active", "version": 1,
                    "review_date": today + dt.timedelta(days=rng.randint(-60, 300)), **ts}
 
-    _write(engine, CreditAccount.__table__, account_rows(), "accounts", progress)
+    _write(engine, CreditAccount, account_rows(), "accounts", progress)
 
     # Invoices: the first `payments` invoices get one payment each (settling them fully,
     # or half for one in ten); the rest stay open, due dates spread over every bucket.
@@ -170,10 +170,10 @@ def generate(
                 alloc_rows.append({"id": n_pay, "invoice_id": row["id"], "payment_id": n_pay,
                                    "amount": paid, "applied_on": day})
         with engine.begin() as conn:
-            conn.execute(insert(Invoice.__table__), batch)
+            conn.execute(insert(Invoice), batch)
             if payment_rows:
-                conn.execute(insert(Payment.__table__), payment_rows)
-                conn.execute(insert(Allocation.__table__), alloc_rows)
+                conn.execute(insert(Payment), payment_rows)
+                conn.execute(insert(Allocation), alloc_rows)
         n_inv += len(batch)
         if progress:
             progress("invoices", len(batch))
@@ -189,8 +189,8 @@ def generate(
                    "status": "completed" if done else "reserved",
                    "ordered_on": today - dt.timedelta(days=rng.randint(0, 90)), **ts}
 
-    _write(engine, Order.__table__, order_rows(), "orders", progress)
-    _write(engine, Delivery.__table__, iter(
+    _write(engine, Order, order_rows(), "orders", progress)
+    _write(engine, Delivery, iter(
         {"id": d, "business_unit_id": 1, "account_id": 1 + (d * 31) % customers,
          "order_id": None, "external_id": f"D{d:08d}", "amount": Decimal(rng.randint(500, 50_000)),
          "shipped_on": today - dt.timedelta(days=rng.randint(0, 10)), "invoiced_at": None, **ts}
