@@ -153,7 +153,7 @@ def _collection(session: Session, resolved: ResolvedScope, period: Period,
         .where(Invoice.account_id.in_(ids), Invoice.issue_date <= period.as_of,
                Invoice.issue_date > bounds[-1])
         .group_by(month)
-    ).tuples().all())
+    ).all())
     months = [measures.Month((bounds[k - 1] - bounds[k]).days,
                              Decimal(rows.get(k) or 0))
               for k in range(1, COUNTBACK_MONTHS + 1)]
