@@ -199,7 +199,7 @@ class KpiReport:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON: money, ratios and days as decimal strings, dates in ISO 8601."""
-        out = _encode(self)
+        out: dict[str, Any] = _encode(self)
         out["label"] = self.label("zh_CN")
         out["label_en"] = self.label("en")
         out["period_days"] = self.period_days

@@ -97,7 +97,8 @@ class Scope:
         return "all"
 
     def narrowed(self, level: Level, value: str | int) -> Scope:
-        return replace(self, **{level: value})
+        changes: dict[str, Any] = {level: value}
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def compute_kpis(session: Session, actor: Actor, query: KpiQuery, *, now: dt.dat
     )
 
 
-def _totals(row: Mapping[str, Any]) -> Totals:
+def _totals(row: Mapping[Any, Any]) -> Totals:
     return Totals(
         accounts=int(row["accounts"]), overdue_accounts=int(row["overdue_accounts"]),
         on_hold=int(row["on_hold"]),
@@ -148,7 +148,7 @@ def _collection(session: Session, resolved: ResolvedScope, period: Period,
     ids = select(CreditAccount.id).where(resolved.where).scalar_subquery()
     month = case(*((Invoice.issue_date > bounds[k], literal(k)) for k in
                    range(1, COUNTBACK_MONTHS + 1)))
-    rows = dict(session.execute(
+    rows: dict[int, Decimal] = dict(session.execute(
         select(month, func.sum(Invoice.amount))
         .where(Invoice.account_id.in_(ids), Invoice.issue_date <= period.as_of,
                Invoice.issue_date > bounds[-1])

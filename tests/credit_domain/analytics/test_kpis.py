@@ -40,7 +40,7 @@ from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import Forbidden, InvalidInput, NotFound
 from credit_domain.i18n import Text
-from tests.analytics_book import TODAY, Book, build_book
+from tests.analytics_book import TODAY, build_book
 
 M = Decimal
 
