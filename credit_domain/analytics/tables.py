@@ -69,7 +69,8 @@ def display(value: Cell, kind: Kind, locale: str | None, currency: str = "CNY") 
     if isinstance(value, dt.date):
         return value.isoformat()
     if kind == "money" and isinstance(value, Decimal | int):
-        return f"{SYMBOLS.get(currency, currency + ' ')}{money(value):,.2f}"
+        sign = "-" if value < 0 else ""
+        return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{abs(money(value)):,.2f}"
     if kind == "ratio" and isinstance(value, Decimal):
         return f"{value * 100:.1f}%"
     if kind == "percent":
