@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.ticker import FuncFormatter
 
 from credit_domain.analytics.report import KpiReport
@@ -34,6 +34,13 @@ def cjk_font_path() -> pathlib.Path:
     return pathlib.Path(str(path))
 
 
+@lru_cache(maxsize=1)
+def cjk_family() -> str:
+    """Register the font with Matplotlib once; its family name (for tick labels)."""
+    fontManager.addfont(str(cjk_font_path()))
+    return str(FontProperties(fname=cjk_font_path()).get_name())
+
+
 def aging_labels(report: KpiReport, locale: str) -> tuple[str, list[str]]:
     """The chart's title and bucket labels, as they will be drawn."""
     title = _("Receivables aging · {scope} · {date}", scope=report.label(locale),
@@ -43,9 +50,11 @@ def aging_labels(report: KpiReport, locale: str) -> tuple[str, list[str]]:
 
 def _wan(locale: str) -> FuncFormatter:
     def fmt(value: float, _pos: int) -> str:
-        if locale.startswith("zh"):
-            return f"{value / 10_000:,.0f}万" if abs(value) >= 10_000 else f"{value:,.0f}"
-        return f"{value / 1000:,.0f}k" if abs(value) >= 1000 else f"{value:,.0f}"
+        if locale.startswith("zh") and abs(value) >= 10_000:
+            return f"{_trim(value / 10_000)}万"
+        if abs(value) >= 1000:
+            return f"{_trim(value / 1000)}k"
+        return _trim(value)
 
     return FuncFormatter(fmt)
 
@@ -61,9 +70,8 @@ def render_aging_png(report: KpiReport, locale: str) -> bytes:
     # Matplotlib plots floats; the figures printed on the bars come from the Decimals.
     bars = ax.bar(labels, [float(a) for a in amounts], color=BUCKET_COLOURS)
     ax.set_title(title, fontproperties=font, fontsize=12)
-    for label in ax.get_xticklabels():
-        label.set_fontproperties(font)
     ax.yaxis.set_major_formatter(_wan(locale))
+    ax.tick_params(labelfontfamily=cjk_family())
     ax.spines[["top", "right"]].set_visible(False)
     for bar, amount in zip(bars, amounts, strict=True):
         ax.annotate(_short(amount, locale), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -72,6 +80,10 @@ def render_aging_png(report: KpiReport, locale: str) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
+
+
+def _trim(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
 def _short(amount: Decimal, locale: str) -> str:

@@ -195,7 +195,8 @@ class KpiReport:
         return (self.as_of - self.period_start).days
 
     def label(self, locale: str | None) -> str:
-        return " / ".join(c.label(locale) for c in self.path)
+        """The scope for people: its path below "All" (``工业品事业部 / 华东区``)."""
+        return " / ".join(c.label(locale) for c in self.path[1:]) or self.path[0].label(locale)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON: money, ratios and days as decimal strings, dates in ISO 8601."""

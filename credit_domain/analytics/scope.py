@@ -141,7 +141,8 @@ class ResolvedScope:
         return zones[0] if zones else "Asia/Shanghai"
 
     def label(self, locale: str | None) -> str:
-        return " / ".join(c.label(locale) for c in self.path)
+        """The scope for people: its path below "All" (``工业品事业部 / 华东区``)."""
+        return " / ".join(c.label(locale) for c in self.path[1:]) or self.path[0].label(locale)
 
     @property
     def next_level(self) -> Level | None:
