@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cli import analytics, db, demo, serve, web  # noqa: F401  (register commands)
+from bot.cli import analytics, apikeys, db, demo, serve, web  # noqa: F401  (register commands)
 from bot.cli.base import app
 
 

@@ -22,8 +22,18 @@
     });
   }
 
-  draw("chart-aging", "bar", data.aging, agingColours);
-  draw("chart-bands", "bar", data.bands, bandColours);
-  draw("chart-grades", "doughnut", data.grades, gradeColours,
-       { plugins: { legend: { display: true, position: "right" } } });
+  function drawAll() {
+    // Canvas text in the page's own font stack (Chinese fonts included).
+    window.Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
+    draw("chart-aging", "bar", data.aging, agingColours);
+    draw("chart-bands", "bar", data.bands, bandColours);
+    draw("chart-grades", "doughnut", data.grades, gradeColours,
+         { plugins: { legend: { display: true, position: "right" } } });
+  }
+
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(drawAll, drawAll);
+  } else {
+    drawAll();
+  }
 })();
