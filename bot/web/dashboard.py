@@ -110,6 +110,15 @@ def chart_data(report: KpiReport, locale: str) -> str:
     }, ensure_ascii=False).replace("</", "<\\/")
 
 
+def report_page(request: Request, template: str, report: KpiReport, query: KpiQuery,
+                actor: Actor, **context: Any) -> Response:
+    """Render a page showing ``report``: headline tiles, charts, filters and ``tables``."""
+    locale = request_locale(request)
+    return render(request, template, report=report, page=Page(query, locale, report.currency),
+                  summary=summary_rows(report), charts=chart_data(report, locale),
+                  months_choices=MONTH_CHOICES, actor=actor, **context)
+
+
 @web_routes
 def dashboard_routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(include_in_schema=False)
@@ -125,7 +134,6 @@ def dashboard_routes(runtime: Runtime) -> APIRouter:
         actor = await page_actor(request)
         if actor is None:
             return _sign_in(request)
-        locale = request_locale(request)
         try:
             query = parse_query(scope, as_of, months)
             parsed = Scope.parse(scope)
@@ -137,11 +145,8 @@ def dashboard_routes(runtime: Runtime) -> APIRouter:
             report = await run_in_threadpool(run_kpis, domain, actor, query)
         except DomainError as exc:
             return error_page(request, exc)
-        page = Page(query, locale, report.currency)
-        return render(request, "dashboard.html", report=report, page=page,
-                      tables=report_tables(report), summary=summary_rows(report),
-                      charts=chart_data(report, locale), months_choices=MONTH_CHOICES,
-                      actor=actor)
+        return report_page(request, "dashboard.html", report, query, actor,
+                           tables=report_tables(report))
 
     @router.get("/dashboard/customer/{account_id}")
     async def customer_page(request: Request, account_id: int, as_of: str | None = None,
@@ -149,20 +154,16 @@ def dashboard_routes(runtime: Runtime) -> APIRouter:
         actor = await page_actor(request)
         if actor is None:
             return _sign_in(request)
-        locale = request_locale(request)
         try:
             query = parse_query("", as_of, months)
             view: CustomerView = await run_in_threadpool(
                 customer_view, domain, actor, account_id, query.as_of, months)
         except DomainError as exc:
             return error_page(request, exc)
-        report = view.report
-        page = Page(query, locale, report.currency)
-        return render(request, "dashboard_customer.html", view=view, report=report, page=page,
-                      tables=[t for t in report_tables(report) if t.key in ("aging",)]
-                      + customer_tables(view),
-                      summary=summary_rows(report), charts=chart_data(report, locale),
-                      months_choices=MONTH_CHOICES, actor=actor)
+        return report_page(request, "dashboard_customer.html", view.report, query, actor,
+                           view=view, tables=[
+                               *(t for t in report_tables(view.report) if t.key == "aging"),
+                               *customer_tables(view)])
 
     @router.get("/dashboard/export/{key}.xlsx")
     async def export(request: Request, key: str, scope: str = "", as_of: str | None = None,

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from credit_domain.analytics import measures
 from credit_domain.analytics.facts import BUCKETS
-from credit_domain.analytics.scope import Crumb, Level
+from credit_domain.analytics.scope import Crumb, Level, bilingual
 from credit_domain.i18n import Text
 
 Unit = Literal["money", "count", "days", "percent", "ratio"]
@@ -24,11 +24,11 @@ UTILISATION_BANDS = ("lt50", "50to80", "80to100", "over100", "no_limit")
 
 
 @dataclass(frozen=True)
-class Totals:
-    """Sums over a set of credit accounts (see ``credit_domain.analytics.facts``)."""
+class Balances:
+    """Limit, exposure and receivables by age of one account or a set of accounts (see
+    ``credit_domain.analytics.facts``)."""
 
-    DERIVED: ClassVar[tuple[str, ...]] = ("overdue", "utilisation", "overdue_ratio", "cei")
-    accounts: int
+    DERIVED: ClassVar[tuple[str, ...]] = ("overdue", "utilisation")
     limit: Decimal
     exposure: Decimal
     available: Decimal
@@ -38,12 +38,6 @@ class Totals:
     b2: Decimal
     b3: Decimal
     b4: Decimal
-    deliveries: Decimal
-    orders: Decimal
-    begin_ar: Decimal
-    sales: Decimal
-    overdue_accounts: int
-    on_hold: int
 
     @property
     def overdue(self) -> Decimal:
@@ -54,6 +48,20 @@ class Totals:
     def utilisation(self) -> Decimal | None:
         """Exposure / effective limit."""
         return measures.ratio(self.exposure, self.limit)
+
+
+@dataclass(frozen=True)
+class Totals(Balances):
+    """Sums over a set of credit accounts, with the period's opening balance and sales."""
+
+    DERIVED: ClassVar[tuple[str, ...]] = ("overdue", "utilisation", "overdue_ratio", "cei")
+    accounts: int
+    deliveries: Decimal
+    orders: Decimal
+    begin_ar: Decimal
+    sales: Decimal
+    overdue_accounts: int
+    on_hold: int
 
     @property
     def overdue_ratio(self) -> Decimal | None:
@@ -80,16 +88,13 @@ class GroupRow:
     name_en: str | None = None
 
     def label(self, locale: str | None) -> str:
-        if locale and not locale.startswith("zh") and self.name_en:
-            return self.name_en
-        return self.name
+        return bilingual(self.name, self.name_en, locale)
 
 
 @dataclass(frozen=True)
-class AccountRow:
+class AccountRow(Balances):
     """One credit account in a ranked list (top exposure, overdue, oldest debts, holds)."""
 
-    DERIVED: ClassVar[tuple[str, ...]] = ("overdue", "utilisation")
     account_id: int
     scope: str
     customer: str
@@ -97,28 +102,11 @@ class AccountRow:
     salesperson: str | None
     team: str | None
     grade: str | None
-    limit: Decimal
-    exposure: Decimal
-    available: Decimal
-    receivables: Decimal
-    current: Decimal
-    b1: Decimal
-    b2: Decimal
-    b3: Decimal
-    b4: Decimal
     oldest_due: dt.date | None
     days_past_due: int | None  # of the oldest overdue invoice
     on_hold: bool
     hold_since: dt.datetime | None
     hold_reason: str | None
-
-    @property
-    def overdue(self) -> Decimal:
-        return self.receivables - self.current
-
-    @property
-    def utilisation(self) -> Decimal | None:
-        return measures.ratio(self.exposure, self.limit)
 
 
 @dataclass(frozen=True)

@@ -111,9 +111,14 @@ class Crumb:
     name_en: str | None = None
 
     def label(self, locale: str | None) -> str:
-        if locale and not locale.startswith("zh") and self.name_en:
-            return self.name_en
-        return self.name
+        return bilingual(self.name, self.name_en, locale)
+
+
+def bilingual(name: str, name_en: str | None, locale: str | None) -> str:
+    """The English name for non-Chinese readers when there is one, else the name."""
+    if locale and not locale.startswith("zh") and name_en:
+        return name_en
+    return name
 
 
 @dataclass(frozen=True)
@@ -184,34 +189,33 @@ def resolve(session: Session, actor: Actor, scope: Scope) -> ResolvedScope:
         if found is None:
             raise NotFound(_("No business unit {code}.", code=scope.business_unit))
         enter_unit(found)
+    def narrow(level: Level, clause: ColumnElement[bool], value: str | int, name: str) -> None:
+        nonlocal current
+        clauses.append(clause)
+        current = current.narrowed(level, value)
+        path.append(Crumb(level, str(current), name))
+
     if scope.region is not None:
         region = _by_code(session, Region, scope.region, [u.id for u in units], _("region"))
         if current.business_unit is None:
             enter_unit(next(u for u in units if u.id == region.business_unit_id))
-        clauses.append(CreditAccount.region_id == region.id)
-        current = current.narrowed("region", region.code)
-        path.append(Crumb("region", str(current), region.name))
+        narrow("region", CreditAccount.region_id == region.id, region.code, region.name)
     if scope.team is not None:
         team = _by_code(session, Team, scope.team, [u.id for u in units], _("team"))
         if current.business_unit is None:
             enter_unit(next(u for u in units if u.id == team.business_unit_id))
-        clauses.append(CreditAccount.team_id == team.id)
-        current = current.narrowed("team", team.code)
-        path.append(Crumb("team", str(current), team.name))
+        narrow("team", CreditAccount.team_id == team.id, team.code, team.name)
     if scope.salesperson is not None:
         person = session.get(Person, scope.salesperson)
         if person is None:
             raise NotFound(_("Person {id} is not enrolled.", id=scope.salesperson))
-        clauses.append(CreditAccount.owner_id == person.id)
-        current = current.narrowed("salesperson", person.id)
-        path.append(Crumb("salesperson", str(current), person.name))
+        narrow("salesperson", CreditAccount.owner_id == person.id, person.id, person.name)
     if scope.customer is not None:
         customer = session.get(Customer, scope.customer)
         if customer is None:
             raise NotFound(_("Customer {id} does not exist.", id=scope.customer))
-        clauses.append(CreditAccount.customer_id == customer.id)
-        current = current.narrowed("customer", customer.id)
-        path.append(Crumb("customer", str(current), customer.legal_name))
+        narrow("customer", CreditAccount.customer_id == customer.id, customer.id,
+               customer.legal_name)
     if len(units) > 1 and current.business_unit is None:
         in_scope = set(session.scalars(
             select(CreditAccount.business_unit_id).where(and_(*clauses)).distinct()))

@@ -137,8 +137,7 @@ def _totals(row: Mapping[Any, Any]) -> Totals:
     return Totals(
         accounts=int(row["accounts"]), overdue_accounts=int(row["overdue_accounts"]),
         on_hold=int(row["on_hold"]),
-        **{name: Decimal(row[name]) for name in MONEY_TOTALS if name != "limit"},
-        limit=Decimal(row["limit"]),
+        **{name: Decimal(row[name]) for name in MONEY_TOTALS},
     )
 
 
