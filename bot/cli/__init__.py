@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.cli import apikeys, db, demo, ops, serve  # noqa: F401  (register commands)
+from bot.cli import (  # noqa: F401  (register commands)
+    analytics,
+    apikeys,
+    db,
+    demo,
+    ops,
+    serve,
+    web,
+)
 from bot.cli.base import app
 
 

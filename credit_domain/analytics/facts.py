@@ -1,0 +1,253 @@
+"""Balances as of a date, in SQL: the building block every analytics figure aggregates.
+
+The period of a report is ``(start, as_of]`` (``months`` calendar months ending on
+``as_of``). For each credit account in scope, :func:`account_facts` selects one row:
+
+- ``receivables`` — open receivables on ``as_of``. For today they are ``Invoice.open_amount``;
+  for a past date they are each invoice issued on or before that date less the allocations
+  (payments and credit notes) applied on or before that date.
+- ``current`` and ``b1``…``b4`` — the same split by days past due (``as_of − due_date``):
+  not yet due (≤ 0), 1–30, 31–60, 61–90 and over 90 days.
+- ``permanent_limit``, ``temporary_limit`` (valid on ``as_of``), ``limit`` (their sum).
+- ``deliveries`` — shipped on or before ``as_of`` and not invoiced by its end;
+  ``orders`` — open amount of open orders ordered on or before ``as_of``. Orders keep no
+  status history, so for a past date this is today's open orders dated by then (an
+  approximation, stated in the README); the permanent limit is today's for the same reason.
+- ``exposure`` = receivables + deliveries + orders; ``available`` = limit − exposure.
+- ``begin_ar`` — open receivables on ``start`` (always from the allocation history);
+  ``sales`` — credit sales of the period (amounts of invoices issued in ``(start, as_of]``).
+- ``held`` — 1 when the account is on credit hold and was put on hold by the end of
+  ``as_of``; ``oldest_due`` — the earliest due date of an invoice overdue on ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+
+from credit_domain.accounts.models import (
+    AccountStatus,
+    CreditAccount,
+    TemporaryLimit,
+    TemporaryLimitStatus,
+)
+from credit_domain.db.types import Money
+from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Allocation, Delivery, Invoice, Order
+
+ZERO = Decimal("0.00")
+BUCKETS = ("current", "b1", "b2", "b3", "b4")
+# Days past due covered by b1…b4 (inclusive); b4 has no upper end.
+BUCKET_DAYS = {"b1": (1, 30), "b2": (31, 60), "b3": (61, 90), "b4": (91, None)}
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    next_first = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.date(year, month, min(day.day, (next_first - dt.timedelta(days=1)).day))
+
+
+@dataclass(frozen=True)
+class Period:
+    """``(start, as_of]``; ``current`` when ``as_of`` is today (balances read
+    ``Invoice.open_amount``); ``day_end`` is the instant ``as_of`` ends in the business
+    unit's timezone."""
+
+    as_of: dt.date
+    start: dt.date
+    current: bool
+    day_end: dt.datetime
+
+    @property
+    def days(self) -> int:
+        return (self.as_of - self.start).days
+
+
+def money_sql(expr: Any) -> ColumnElement[Decimal]:
+    """Type a computed money expression as Money (cents on SQLite) so it reads back exactly."""
+    return type_coerce(expr, Money())
+
+
+def zero() -> ColumnElement[Decimal]:
+    return literal(ZERO, Money())
+
+
+def coalesce0(expr: Any) -> ColumnElement[Decimal]:
+    return func.coalesce(expr, zero(), type_=Money())
+
+
+def invoice_balances(on: dt.date, current: bool, account_ids: ScalarSelect[int]) -> Subquery:
+    """Invoices of the accounts with a balance open on ``on``: ``invoice_id``, ``account_id``,
+    ``due_date``, ``open`` (see module docstring for today versus a past date)."""
+    if current:
+        return (
+            select(Invoice.id.label("invoice_id"), Invoice.account_id, Invoice.due_date,
+                   Invoice.open_amount.label("open"))
+            .where(Invoice.open_amount > 0, Invoice.account_id.in_(account_ids))
+            .subquery()
+        )
+    applied = (
+        select(Allocation.invoice_id, func.sum(Allocation.amount).label("v"))
+        .where(Allocation.applied_on <= on)
+        .group_by(Allocation.invoice_id)
+        .subquery()
+    )
+    open_amount = money_sql(Invoice.amount - coalesce0(applied.c.v))
+    return (
+        select(Invoice.id.label("invoice_id"), Invoice.account_id, Invoice.due_date,
+               open_amount.label("open"))
+        .outerjoin(applied, applied.c.invoice_id == Invoice.id)
+        .where(Invoice.issue_date <= on, Invoice.account_id.in_(account_ids), open_amount > 0)
+        .subquery()
+    )
+
+
+def _bucket(bal: Subquery, as_of: dt.date, name: str) -> ColumnElement[Decimal]:
+    low, high = BUCKET_DAYS[name]
+    cond = bal.c.due_date <= as_of - dt.timedelta(days=low)
+    if high is not None:
+        cond = and_(cond, bal.c.due_date >= as_of - dt.timedelta(days=high))
+    return coalesce0(func.sum(case((cond, bal.c.open), else_=zero()))).label(name)
+
+
+def account_facts(period: Period, where: ColumnElement[bool]) -> Subquery:
+    """One row per credit account matching ``where`` (see module docstring)."""
+    ids = select(CreditAccount.id).where(where).scalar_subquery()
+    d = period.as_of
+    end = invoice_balances(d, period.current, ids)
+    recv = (
+        select(
+            end.c.account_id.label("aid"),
+            coalesce0(func.sum(end.c.open)).label("receivables"),
+            coalesce0(func.sum(case((end.c.due_date >= d, end.c.open), else_=zero())))
+            .label("current"),
+            *(_bucket(end, d, name) for name in BUCKETS[1:]),
+            func.min(case((end.c.due_date < d, end.c.due_date))).label("oldest_due"),
+        )
+        .group_by(end.c.account_id)
+        .subquery()
+    )
+    begin = invoice_balances(period.start, False, ids)
+    beg = (select(begin.c.account_id.label("aid"), func.sum(begin.c.open).label("v"))
+           .group_by(begin.c.account_id).subquery())
+    sales = (
+        select(Invoice.account_id.label("aid"), func.sum(Invoice.amount).label("v"))
+        .where(Invoice.issue_date > period.start, Invoice.issue_date <= d,
+               Invoice.account_id.in_(ids))
+        .group_by(Invoice.account_id)
+        .subquery()
+    )
+    temp_status = ([TemporaryLimitStatus.ACTIVE] if period.current
+                   else [TemporaryLimitStatus.ACTIVE, TemporaryLimitStatus.EXPIRED])
+    temp = (
+        select(TemporaryLimit.account_id.label("aid"), func.sum(TemporaryLimit.amount).label("v"))
+        .where(TemporaryLimit.status.in_(temp_status), TemporaryLimit.valid_from <= d,
+               TemporaryLimit.valid_to >= d, TemporaryLimit.account_id.in_(ids))
+        .group_by(TemporaryLimit.account_id)
+        .subquery()
+    )
+    not_invoiced = (Delivery.invoiced_at.is_(None) if period.current
+                    else or_(Delivery.invoiced_at.is_(None),
+                             Delivery.invoiced_at >= period.day_end))
+    dlv = (
+        select(Delivery.account_id.label("aid"), func.sum(Delivery.amount).label("v"))
+        .where(not_invoiced, Delivery.shipped_on <= d, Delivery.account_id.in_(ids))
+        .group_by(Delivery.account_id)
+        .subquery()
+    )
+    orders = (
+        select(Order.account_id.label("aid"), func.sum(Order.open_amount).label("v"))
+        .where(Order.status.in_(OPEN_ORDER_STATUSES), Order.ordered_on <= d,
+               Order.account_id.in_(ids))
+        .group_by(Order.account_id)
+        .subquery()
+    )
+    limit = money_sql(CreditAccount.credit_limit + coalesce0(temp.c.v))
+    exposure = money_sql(coalesce0(recv.c.receivables) + coalesce0(dlv.c.v)
+                         + coalesce0(orders.c.v))
+    held = case((and_(CreditAccount.status == AccountStatus.ON_HOLD,
+                      or_(CreditAccount.hold_since.is_(None),
+                          CreditAccount.hold_since < period.day_end)),
+                 literal(1, Integer())), else_=literal(0, Integer()))
+    return (
+        select(
+            CreditAccount.id.label("account_id"),
+            CreditAccount.business_unit_id,
+            CreditAccount.region_id,
+            CreditAccount.team_id,
+            CreditAccount.owner_id,
+            CreditAccount.customer_id,
+            CreditAccount.grade,
+            CreditAccount.hold_since,
+            CreditAccount.hold_reason,
+            held.label("held"),
+            CreditAccount.credit_limit.label("permanent_limit"),
+            coalesce0(temp.c.v).label("temporary_limit"),
+            limit.label("limit"),
+            *(coalesce0(recv.c[name]).label(name)
+              for name in ("receivables", *BUCKETS)),
+            recv.c.oldest_due,
+            coalesce0(dlv.c.v).label("deliveries"),
+            coalesce0(orders.c.v).label("orders"),
+            exposure.label("exposure"),
+            money_sql(limit - exposure).label("available"),
+            coalesce0(beg.c.v).label("begin_ar"),
+            coalesce0(sales.c.v).label("sales"),
+        )
+        .outerjoin(recv, recv.c.aid == CreditAccount.id)
+        .outerjoin(beg, beg.c.aid == CreditAccount.id)
+        .outerjoin(sales, sales.c.aid == CreditAccount.id)
+        .outerjoin(temp, temp.c.aid == CreditAccount.id)
+        .outerjoin(dlv, dlv.c.aid == CreditAccount.id)
+        .outerjoin(orders, orders.c.aid == CreditAccount.id)
+        .where(where)
+        .subquery("facts")
+    )
+
+
+MONEY_TOTALS = ("limit", "exposure", "available", "receivables", *BUCKETS, "deliveries",
+                "orders", "begin_ar", "sales")
+
+
+def totals_columns(facts: Subquery) -> list[ColumnElement[Any]]:
+    """Aggregate columns over ``facts``: every money total, ``accounts``,
+    ``overdue_accounts`` and ``on_hold`` (counts)."""
+    overdue = money_sql(facts.c.receivables - facts.c.current)
+    return [
+        func.count().label("accounts"),
+        *(coalesce0(func.sum(facts.c[name])).label(name) for name in MONEY_TOTALS),
+        func.coalesce(func.sum(case((overdue > 0, literal(1, Integer())),
+                                    else_=literal(0, Integer()))), 0).label("overdue_accounts"),
+        func.coalesce(func.sum(facts.c.held), 0).label("on_hold"),
+    ]
+
+
+def utilisation_band(facts: Subquery) -> ColumnElement[str]:
+    """``no_limit`` (limit ≤ 0), ``lt50`` (< 50 %), ``50to80`` (50–80 %), ``80to100``
+    (80–100 %), ``over100`` (> 100 %) of exposure over limit; integer arithmetic, no floats."""
+    exposure100 = facts.c.exposure * literal(100, Integer())
+    return case(
+        (facts.c.limit <= 0, literal("no_limit")),
+        (exposure100 < facts.c.limit * literal(50, Integer()), literal("lt50")),
+        (exposure100 < facts.c.limit * literal(80, Integer()), literal("50to80")),
+        (exposure100 <= facts.c.limit * literal(100, Integer()), literal("80to100")),
+        else_=literal("over100"),
+    )
