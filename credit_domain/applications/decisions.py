@@ -51,10 +51,10 @@ DECIDED = (AssignmentStatus.APPROVED, AssignmentStatus.REJECTED, AssignmentStatu
 MAX_TEXT = 2000
 
 
-def _text(value: str | None, *, required: bool, what: str) -> str | None:
+def _text(value: str | None, *, required: bool) -> str | None:
     text = (value or "").strip()
     if required and not text:
-        raise InvalidInput(_("Please give a reason ({what}).", what=what))
+        raise InvalidInput(_("Please give a reason."))
     if len(text) > MAX_TEXT:
         raise InvalidInput(_("The text is too long (at most {n} characters).", n=MAX_TEXT))
     return text or None
@@ -93,7 +93,7 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
             .order_by(ApprovalStep.round.desc(), ApprovalStep.position))
     if step_id is not None:
         stmt = stmt.where(ApprovalStep.id == step_id)
-    rows = uow.session.execute(stmt).tuples().all()
+    rows = uow.session.execute(stmt).all()
     if step_id is not None:
         step = uow.session.get(ApprovalStep, step_id)
         if step is None or step.application_id != app.id:
@@ -167,14 +167,14 @@ def approve(uow: UnitOfWork, actor: Actor, application_id: int, *,
             step_id: int | None = None, comment: str | None = None) -> Application:
     """Approve the actor's pending step of the application. The last approval of the last
     step approves the application and applies its effect in this transaction."""
-    note = _text(comment, required=False, what="comment")
+    note = _text(comment, required=False)
     return _decide(uow, actor, application_id, step_id, AssignmentStatus.APPROVED, note)
 
 
 def reject(uow: UnitOfWork, actor: Actor, application_id: int, reason: str, *,
            step_id: int | None = None) -> Application:
     """Reject the application (a reason is required). Final; no limit changes."""
-    note = _text(reason, required=True, what="reject")
+    note = _text(reason, required=True)
     return _decide(uow, actor, application_id, step_id, AssignmentStatus.REJECTED, note)
 
 
@@ -182,7 +182,7 @@ def return_for_info(uow: UnitOfWork, actor: Actor, application_id: int, reason: 
                     step_id: int | None = None) -> Application:
     """退回: send the application back to its requester for more information (a reason is
     required); they may amend and resubmit it, or withdraw it."""
-    note = _text(reason, required=True, what="return")
+    note = _text(reason, required=True)
     return _decide(uow, actor, application_id, step_id, AssignmentStatus.RETURNED, note)
 
 
@@ -192,7 +192,7 @@ def transfer(uow: UnitOfWork, actor: Actor, application_id: int, to_person_id: i
     application's business unit, where the policy allows it. Returns the new assignment."""
     app = lock_application(uow, application_id)
     step, mine = my_assignment(uow, app, actor, step_id)
-    text = _text(note, required=False, what="transfer")
+    text = _text(note, required=False)
     if not step.allow_transfer:
         raise Forbidden(_("The approval policy does not allow transferring this step."))
     target = uow.session.get(Person, to_person_id)
@@ -234,7 +234,7 @@ def comment(uow: UnitOfWork, actor: Actor, application_id: int, text: str) -> No
     """Add a comment to the timeline and tell the requester and the pending approvers."""
     from credit_domain.applications.queries import require_application
 
-    body = _text(text, required=True, what="comment")
+    body = _text(text, required=True)
     app = lock_application(uow, application_id)
     require_application(uow.session, actor, app.id)
     entry = record(uow, app, "commented", Who.of(actor), note=body)
@@ -248,7 +248,7 @@ def comment(uow: UnitOfWork, actor: Actor, application_id: int, text: str) -> No
     notices.to_people(uow, app, [p for p in readers if p != actor.person_id],
                       "application.commented",
                       _("{name} commented on {number}", name=actor.name, number=app.number),
-                      lines=[_("{text}", text=body)], key=f"c{entry.id}", audience="reader")
+                      lines=[notices.plain(body)], key=f"c{entry.id}", audience="reader")
 
 
 RULE_OUTCOMES = {"approved": ApplicationStatus.APPROVED, "rejected": ApplicationStatus.REJECTED,
@@ -263,7 +263,7 @@ def decide_by_rule(uow: UnitOfWork, application_id: int, outcome: str, reason: s
     if outcome not in RULE_OUTCOMES:
         raise InvalidInput(_("A rule decides approved, rejected or returned, not {outcome}.",
                              outcome=outcome))
-    why = _text(reason, required=True, what=rule_name) or ""
+    why = _text(reason, required=True) or ""
     app = lock_application(uow, application_id)
     if app.status != ApplicationStatus.PENDING:
         raise state_conflict(uow, app)

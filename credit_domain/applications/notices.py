@@ -29,7 +29,8 @@ _ = text_factory("credit_domain")
 DECIDE_ACTIONS = ("approve", "reject", "return", "comment")
 
 
-def _plain(value: Any) -> Text:
+def plain(value: Any) -> Text:
+    """A value shown as it is (money still renders as money)."""
     return Text("{v}", params={"v": value})
 
 
@@ -71,7 +72,7 @@ def fields(app: Application, requester_name: str) -> list[dict[str, Any]]:
     if snap.get("on_hold"):
         rows.append((_("Credit hold"), _("on hold")))
     return [{"label": caption.to_json(),
-             "value": (value if isinstance(value, Text) else _plain(value)).to_json()}
+             "value": (value if isinstance(value, Text) else plain(value)).to_json()}
             for caption, value in rows]
 
 
@@ -79,7 +80,7 @@ def payload(app: Application, title: Text, *, tone: str = "info",
             lines: Sequence[Text] = (), with_fields: bool = False, requester_name: str = "",
             **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "application_id": app.id, "number": app.number, "kind": app.kind,
+        "application_id": app.id, "number": app.number, "application_kind": app.kind,
         "status": app.status, "version": app.version, "amount": str(app.requested_amount),
         "title": title.to_json(), "tone": tone, "lines": [t.to_json() for t in lines],
         "link": f"/applications/{app.number}",

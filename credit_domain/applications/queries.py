@@ -167,7 +167,7 @@ def pending_for(session: Session, person_id: int, *, limit: int = 50
         .join(ApprovalStep, ApprovalStep.id == StepAssignment.step_id)
         .where(StepAssignment.person_id == person_id,
                StepAssignment.status == AssignmentStatus.PENDING)
-        .order_by(StepAssignment.activated_at, StepAssignment.id).limit(limit)).tuples().all()
+        .order_by(StepAssignment.activated_at, StepAssignment.id).limit(limit)).all()
     summaries = {s.id: s for s in _summaries(
         session, select(Application).where(
             Application.id.in_([a.application_id for a, _s in rows])), limit)}
@@ -232,7 +232,7 @@ def timeline(session: Session, actor: Actor, ref: int | str, now: dt.datetime) -
         select(StepAssignment, Person.name).join(Person, Person.id == StepAssignment.person_id)
         .where(StepAssignment.application_id == app.id,
                StepAssignment.status.in_((AssignmentStatus.PENDING, AssignmentStatus.WAITING)))
-        .order_by(StepAssignment.step_id, StepAssignment.position)).tuples().all()
+        .order_by(StepAssignment.step_id, StepAssignment.position)).all()
     pending: list[WaitingOn] = []
     later: dict[tuple[int, int], list[str]] = {}
     for a, name in rows:

@@ -75,7 +75,7 @@ def _due_steps(session: Session, now: dt.datetime) -> list[tuple[ApprovalStep, A
                ApprovalStep.status == StepStatus.PENDING,
                or_(and_(ApprovalStep.remind_at <= now, ApprovalStep.reminded_at.is_(None)),
                    and_(ApprovalStep.due_at <= now, ApprovalStep.escalated_at.is_(None))))
-        .order_by(ApprovalStep.due_at, ApprovalStep.id)).tuples())
+        .order_by(ApprovalStep.due_at, ApprovalStep.id)))
 
 
 def escalation_targets(session: Session, app: Application, step: ApprovalStep) -> list[int]:
