@@ -103,6 +103,11 @@ def act(org: Org, login: str, service: Any, *args: Any, **kwargs: Any) -> Any:
         return result
 
 
+def using_policies(domain: Domain, service: Any) -> Any:
+    """Adapt a service taking ``(uow, policies, actor, …)`` to :func:`act`."""
+    return lambda uow, actor, *a, **k: service(uow, domain.policies, actor, *a, **k)
+
+
 def install_policy(org: Org, content: str) -> None:
     with org.domain.uow() as uow:
         org.domain.policies.install(uow, org.bu_id, "approval", content, source="test")
