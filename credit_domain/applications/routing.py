@@ -174,9 +174,12 @@ def choose_steps(policy: ApprovalPolicy, ctx: dict[str, Any]
                  ) -> tuple[Any, list[tuple[StepSpec, str]], list[str]]:
     """The chosen route, its steps with the rule that chose each, and notes on steps left
     out. Pure: no database."""
-    route = next(r for r in policy.routes if _holds(r, ctx))
-    chosen: list[tuple[StepSpec, str]] = []
     notes: list[str] = []
+    for route in policy.routes:
+        if _holds(route, ctx):
+            break
+        notes.append(f"route {route.name}: {route.when.source if route.when else ''} is false")
+    chosen: list[tuple[StepSpec, str]] = []
     for spec in route.steps:
         if _holds(spec, ctx):
             chosen.append((spec, f"route {route.name}"))
