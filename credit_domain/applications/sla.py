@@ -110,14 +110,19 @@ def sla_status(session: Session, now: dt.datetime) -> list[SlaItem]:
     return items
 
 
-def _open_step(uow: UnitOfWork, step_id: int) -> tuple[Application, ApprovalStep] | None:
+def _step_due(uow: UnitOfWork, step_id: int, when: str, done: str
+              ) -> tuple[Application, ApprovalStep] | None:
+    """The step, locked with its application, if it is still pending, its ``when`` time
+    has come and ``done`` is not yet recorded; otherwise None."""
     step = uow.session.get(ApprovalStep, step_id)
     if step is None:
         return None
     app = lock_application(uow, step.application_id)
     uow.session.refresh(step)
+    at = getattr(step, when)
     if (app.status != ApplicationStatus.PENDING or step.round != app.round
-            or step.status != StepStatus.PENDING):
+            or step.status != StepStatus.PENDING or getattr(step, done) is not None
+            or at is None or at > uow.now()):
         return None
     return app, step
 
@@ -130,14 +135,11 @@ def _pending_people(uow: UnitOfWork, step: ApprovalStep) -> list[int]:
 def send_reminder(uow: UnitOfWork, step_id: int) -> bool:
     """Remind the step's pending approvers once its reminder time has come. Returns False
     (and changes nothing) when already reminded, not yet due, or no longer pending."""
-    found = _open_step(uow, step_id)
-    now = uow.now()
+    found = _step_due(uow, step_id, "remind_at", "reminded_at")
     if found is None:
         return False
     app, step = found
-    if step.reminded_at is not None or step.remind_at is None or step.remind_at > now:
-        return False
-    step.reminded_at = now
+    step.reminded_at = uow.now()
     people = _pending_people(uow, step)
     record(uow, app, "reminded", SLA, step=step, details={"person_ids": people})
     tz = timezone_of(uow.session, app)
@@ -156,13 +158,11 @@ def escalate(uow: UnitOfWork, step_id: int) -> bool:
     """Escalate a breached step once: holders of its escalation role are asked and may
     decide the step in place of the late approvers; the requester and the late approvers
     are told. Returns False (and changes nothing) when not breached or already escalated."""
-    found = _open_step(uow, step_id)
-    now = uow.now()
+    found = _step_due(uow, step_id, "due_at", "escalated_at")
     if found is None:
         return False
     app, step = found
-    if step.escalated_at is not None or step.due_at is None or step.due_at > now:
-        return False
+    now = uow.now()
     step.escalated_at = now
     step.reminded_at = step.reminded_at or now
     late = _pending_people(uow, step)
