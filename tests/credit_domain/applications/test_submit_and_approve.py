@@ -39,6 +39,10 @@ from tests.factories import World
 
 @pytest.fixture
 def events(domain: Domain) -> list[Any]:
+    return watch(domain)
+
+
+def watch(domain: Domain) -> list[Any]:
     seen: list[Any] = []
     domain.subscribers.append(lambda uow, e: seen.append(e))
     return seen
@@ -77,7 +81,9 @@ def test_submission_takes_a_snapshot_and_asks_the_first_step(domain: Domain,
 
 
 def test_middle_request_walks_manager_then_finance_and_raises_the_limit(
-        domain: Domain, events: list[Any]) -> None:
+        any_domain: Domain) -> None:
+    domain = any_domain
+    events = watch(domain)
     org = build_org(domain)
     app = submit_as(org, amount=150_000)
     act(org, "manager", approve, app.id, comment="客户回款稳定")

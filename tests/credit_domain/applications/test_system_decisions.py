@@ -33,7 +33,8 @@ from tests.credit_domain.applications.builders import (
 )
 
 
-def test_a_rule_rejecting_at_submission_sends_no_approval_request(domain: Domain) -> None:
+def test_a_rule_rejecting_at_submission_sends_no_approval_request(any_domain: Domain) -> None:
+    domain = any_domain
     def high_risk_reject(uow: UnitOfWork, event: Any) -> None:
         if isinstance(event, ApplicationSubmitted) and event.amount > 100_000:
             decide_by_rule(uow, event.application_id, "rejected", "评分低于 40 分，自动驳回",
