@@ -28,7 +28,7 @@ from credit_domain.applications.engine import (
 )
 from credit_domain.applications.errors import AlreadyDecided, NotYourTurn
 from credit_domain.applications.flow import ask, finish, open_next, send_back, tell_moot
-from credit_domain.applications.labels import step_title
+from credit_domain.applications.labels import ROLE_LABELS, label, step_title
 from credit_domain.applications.models import (
     Application,
     ApplicationStatus,
@@ -124,7 +124,7 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
 def _require_role(app: Application, actor: Actor, mine: StepAssignment) -> None:
     if not actor.has_role(app.business_unit_id, Role(mine.role)):
         raise Forbidden(_("This needs the role {roles} in this business unit.",
-                          roles=mine.role))
+                          roles=label(ROLE_LABELS, mine.role)))
 
 
 def _decide(uow: UnitOfWork, actor: Actor, application_id: int, step_id: int | None,
@@ -205,7 +205,8 @@ def transfer(uow: UnitOfWork, actor: Actor, application_id: int, to_person_id: i
     if target.id not in colleagues:
         raise Forbidden(_("{name} cannot take this step: they need the role {role} in this "
                           "business unit, must not be the requester, and must not already "
-                          "be asked in this step.", name=target.name, role=mine.role))
+                          "be asked in this step.", name=target.name,
+                          role=label(ROLE_LABELS, mine.role)))
     now = uow.now()
     mine.status, mine.decided_at, mine.comment = AssignmentStatus.TRANSFERRED, now, text
     new = StepAssignment(step_id=step.id, application_id=app.id, person_id=target.id,
