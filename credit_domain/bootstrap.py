@@ -87,7 +87,9 @@ def build_domain(
     domain = Domain(
         engine=engine,
         clock=clock or SystemClock(),
-        policies=PolicyStore(session_factory, directory=policy_dir),
+        # Reads only: services call policies.get inside their own write transaction, and on
+        # SQLite a second writer would wait for that very transaction.
+        policies=PolicyStore(read_factory, directory=policy_dir),
         session_factory=session_factory,
         read_session_factory=read_factory,
     )

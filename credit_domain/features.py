@@ -3,4 +3,5 @@
 One line per feature; keep them sorted.
 """
 
+import credit_domain.applications.policy
 import credit_domain.db.models  # noqa: F401

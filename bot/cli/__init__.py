@@ -5,9 +5,11 @@ from __future__ import annotations
 from bot.cli import (  # noqa: F401  (register commands)
     analytics,
     apikeys,
+    applications,
     db,
     demo,
     ops,
+    policy,
     serve,
     web,
 )

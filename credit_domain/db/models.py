@@ -2,6 +2,13 @@
 
 from credit_domain.accounts.models import CreditAccount, TemporaryLimit
 from credit_domain.apikeys.models import ApiKey
+from credit_domain.applications.models import (
+    Application,
+    ApplicationSequence,
+    ApprovalStep,
+    StepAssignment,
+    TimelineEntry,
+)
 from credit_domain.audit.models import AuditEvent
 from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.db.base import Base
@@ -21,6 +28,9 @@ from credit_domain.policy.models import PolicyVersion
 __all__ = [
     "Allocation",
     "ApiKey",
+    "Application",
+    "ApplicationSequence",
+    "ApprovalStep",
     "AuditEvent",
     "Base",
     "BusinessUnit",
@@ -39,6 +49,8 @@ __all__ = [
     "ProcessedEvent",
     "Region",
     "RoleAssignment",
+    "StepAssignment",
     "Team",
     "TemporaryLimit",
+    "TimelineEntry",
 ]
