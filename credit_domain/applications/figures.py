@@ -40,7 +40,7 @@ def pending_application_figures(session: Session, ctx: FigureContext) -> Sequenc
         stmt = stmt.where(or_(Application.decided_at.is_(None),
                               Application.decided_at > ctx.day_end))
     ages = [(ctx.day_end - submitted).total_seconds() / 86400
-            for submitted in session.scalars(stmt)]  # bounded: only open applications
+            for submitted in session.scalars(stmt) if submitted is not None]  # open ones only
     average = (Decimal(str(sum(ages) / len(ages))).quantize(Decimal("0.1"), ROUND_HALF_UP)
                if ages else None)
     oldest = Decimal(str(max(ages))).quantize(Decimal("0.1"), ROUND_HALF_UP) if ages else None
