@@ -3,6 +3,7 @@
 from credit_domain.accounts.models import CreditAccount, TemporaryLimit
 from credit_domain.apikeys.models import ApiKey
 from credit_domain.audit.models import AuditEvent
+from credit_domain.conversations.models import ConversationState, EmulatorMessage, SentMessage
 from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.db.base import Base
 from credit_domain.inbound.models import ProcessedEvent
@@ -25,10 +26,12 @@ __all__ = [
     "Base",
     "BusinessUnit",
     "CreditAccount",
+    "ConversationState",
     "CreditNote",
     "Customer",
     "CustomerAlias",
     "Delivery",
+    "EmulatorMessage",
     "Invoice",
     "Order",
     "OutboxMessage",
@@ -39,6 +42,7 @@ __all__ = [
     "ProcessedEvent",
     "Region",
     "RoleAssignment",
+    "SentMessage",
     "Team",
     "TemporaryLimit",
 ]
