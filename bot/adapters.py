@@ -3,3 +3,4 @@
 import bot.delivery  # noqa: F401
 import bot.emulator.connector  # noqa: F401
 import bot.emulator.routes  # noqa: F401
+import bot.slack.connector  # noqa: F401

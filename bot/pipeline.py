@@ -73,7 +73,7 @@ class Conversations:
         envelope = event.envelope
         actor = self._actor(envelope)
         if actor is None:
-            return [self._not_enrolled(envelope, capabilities)]
+            return [self.not_enrolled(envelope, capabilities)]
         locale = (normalize_locale(actor.locale) if actor.locale
                   else default_locale(envelope, capabilities))
         envelope = replace(envelope, person_id=actor.person_id, locale=locale)
@@ -130,7 +130,8 @@ class Conversations:
             except DomainError:
                 return None
 
-    def _not_enrolled(self, envelope: Envelope, capabilities: Capabilities) -> Reply:
+    def not_enrolled(self, envelope: Envelope, capabilities: Capabilities) -> Reply:
+        """The polite answer to someone creditbot does not know, and how to be enrolled."""
         locale = default_locale(envelope, capabilities)
         text = _("Hello! I don't know you yet: you are not enrolled in creditbot. Please ask "
                  "your credit administrator to enrol you and link this account ({platform} "

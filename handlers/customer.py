@@ -44,12 +44,12 @@ def credit(ctx: Context, args: Args) -> Reply | list[Reply]:
 
 @router.action("credit.show")
 def show(ctx: Context, action: CardAction) -> Reply:
-    """A customer picked on a choice card."""
+    """A customer picked on a choice card: the card becomes that customer's credit."""
     try:
         account_id = int(action.value.get("account", ""))
     except ValueError:
         raise InvalidInput(_("This button is no longer supported; please ask again.")) from None
-    return Reply(card=credit_card(ctx, account_id))
+    return Reply(card=credit_card(ctx, account_id), replace_original=True)
 
 
 @router.suggest("customer")
