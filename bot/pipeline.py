@@ -224,6 +224,8 @@ class Conversations:
             if reply.form is not None and not caps.forms:
                 form = reply.form
                 reply = replace(reply, form=None)
+                if reply.text is None and reply.card is None:
+                    continue
             card = reply.card
             if card is not None and not caps.buttons_call_back:
                 numbered: list[Button] = []

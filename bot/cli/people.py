@@ -23,7 +23,9 @@ ROLE_HELP = "One of: " + ", ".join(r.value for r in Role) + "."
 def list_() -> None:
     """Everyone enrolled, with roles and linked chat accounts."""
     with runtime() as rt, rt.domain.read() as session:
-        table = Table("id", "name", "e-mail", "language", "roles", "identities", "active")
+        table = Table()
+        for column in ("id", "name", "e-mail", "language", "roles", "identities", "active"):
+            table.add_column(column, overflow="fold")  # ids must stay whole when narrow
         for p in list_people(session):
             roles = ", ".join(
                 f"{r.business_unit.code}:{r.role}" + (f"@{r.team.code}" if r.team else "")

@@ -31,7 +31,7 @@ def seed(domain: Domain) -> Seeded:
         wang = w.person("王芳", (ind, Role.SALESPERSON, team), login="wangfang")
         wu = w.person("吴磊", (ind, Role.SALESPERSON, team), login="wulei")
         w.person("李强", (ind, Role.SALES_MANAGER, team), login="liqiang")
-        w.person("Emma Li", (ind, Role.SALESPERSON, team), login="emma", locale="en")
+        w.person("Emma Li", (ind, Role.FINANCE_MANAGER, None), login="emma", locale="en")
         w.person("张伟", (ind, Role.FINANCE_MANAGER, None), login="zhangwei")
         gao = w.person("高远", (con, Role.SALESPERSON, con_team), login="gaoyuan")
         today = dt.date(2026, 3, 2)
