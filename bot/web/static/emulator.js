@@ -44,7 +44,7 @@
     data.feeds.forEach(function (feed) {
       var b = document.createElement("button");
       b.type = "button";
-      b.textContent = feed.direct ? "💬 " + feed.name : feed.name;
+      b.textContent = feed.name;
       b.setAttribute("data-feed", feed.id);
       if (feed.id === current) { b.className = "active"; }
       b.addEventListener("click", function () { switchTo(feed.id); });

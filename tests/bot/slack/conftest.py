@@ -3,7 +3,6 @@ replaced by a fake Slack on 127.0.0.1, and correctly signed requests."""
 
 from __future__ import annotations
 
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -12,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from bot.web.app import create_app
 from credit_domain.orgs.people import find_person, link_identity
+from tests.bot.server import serving
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.handlers.world import Seeded, seed
 
@@ -57,18 +56,6 @@ class SlackApp:
             "response_url": f"{self.fake.url}/response/{trigger}", "trigger_id": trigger}))
 
 
-def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def slack_app(make_runtime: Any, fake_slack: FakeSlack) -> Iterator[SlackApp]:
     rt = make_runtime(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
@@ -79,9 +66,5 @@ def slack_app(make_runtime: Any, fake_slack: FakeSlack) -> Iterator[SlackApp]:
         for login, user in SLACK_USERS.items():
             link_identity(uow, find_person(uow.session, login), "slack", user)
         uow.commit()
-    server, thread, url = serve(create_app(rt))
-    try:
+    with serving(create_app(rt)) as url:
         yield SlackApp(url, rt, seeded, fake_slack)
-    finally:
-        server.should_exit = True
-        thread.join(10)
