@@ -28,7 +28,7 @@ def test_credit_of_a_customer_in_chinese(chat: TestPlatform) -> None:
     assert shown["逾期"] == "¥5万"
     assert shown["状态"] == "正常"
     assert card.tone == "warn"  # something is overdue
-    assert "截至 2026-03-02" == card.footer
+    assert card.footer == "截至 2026-03-02"
     temporary = next(s for s in card.sections if s.title == "临时额度")
     assert temporary.text == "¥10万，2026-02-25 至 2026-03-27"
 
@@ -36,7 +36,8 @@ def test_credit_of_a_customer_in_chinese(chat: TestPlatform) -> None:
 def test_english_reader_and_other_ways_to_name_the_customer(chat: TestPlatform,
                                                            domain: Domain) -> None:
     with domain.read() as session:
-        uscc = session.scalar(select(Customer.uscc).where(Customer.legal_name == "华为技术有限公司"))
+        uscc = session.scalar(select(Customer.uscc)
+                              .where(Customer.legal_name == "华为技术有限公司"))
     for text in ("credit Huawei", "credit 华为技术有限公司", f"credit {uscc}", "授信 华为"):
         [reply] = chat.push(text, user="emma")
         assert reply.card is not None and reply.card.title == "华为技术有限公司", text

@@ -19,8 +19,9 @@ from tests.handlers.platform import TEXT_ONLY, TestPlatform
 def test_an_unknown_person_learns_how_to_enrol_and_nothing_else(chat: TestPlatform,
                                                                domain: Domain) -> None:
     [reply] = chat.push("额度 华为", user="stranger")
-    assert reply.text == ("您好！我还不认识您：您尚未在 creditbot 中登记。请联系信用管理员为您登记"
-                          "并关联这个账号（emulator 用户 stranger）。在此之前我无法向您展示任何信息。")
+    assert reply.text == ("您好！我还不认识您：您尚未在 creditbot 中登记。"
+                          "请联系信用管理员为您登记并关联这个账号（emulator 用户 stranger）。"
+                          "在此之前我无法向您展示任何信息。")
     assert reply.card is None
     with domain.read() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
@@ -67,7 +68,7 @@ def test_numbered_choice_on_a_text_only_platform(domain: Domain, seeded: Any) ->
     cli = TestPlatform(domain, capabilities=TEXT_ONLY)
     card, hint = cli.push("credit 华", user="zhangwei")
     assert card.card is not None
-    assert [b.label for b in card.card.buttons][0].startswith("1. 华为技术有限公司")
+    assert next(b.label for b in card.card.buttons).startswith("1. 华为技术有限公司")
     assert hint.text == "Answer with a number to choose (or cancel)."
     [wrong] = cli.push("7", user="zhangwei")
     assert wrong.text == "Please answer with a number from 1 to 3, or cancel."

@@ -59,7 +59,8 @@ class FakeSlack:
                     channel = str(body.get("channel", ""))
                     if channel.startswith("U"):  # a DM by user id lands in the IM channel
                         channel = "D" + channel[1:]
-                    answer.update(channel=channel, ts=body.get("ts") or f"1700000000.{next(ts):06d}")
+                    stamp = body.get("ts") or f"1700000000.{next(ts):06d}"
+                    answer.update(channel=channel, ts=stamp)
                 elif method in ("views.open", "views.publish"):
                     answer.update(view={"id": "V1"})
                 self.reply(200, answer)
