@@ -130,13 +130,14 @@ class SlackConnector:
     async def on_reason(self, ack: AsyncAck, body: dict[str, Any],
                         view: dict[str, Any]) -> None:
         form = cards.form_values(view)
-        if not form.get("reason", "").strip():
-            await ack(response_action="errors",
-                      errors={"reason": _("Please give a reason.").render("en")})
-            return
-        await ack()
         metadata = json.loads(view.get("private_metadata") or "{}")
         event, where = events.view_submission(body, metadata, form)
+        if not form.get("reason", "").strip():  # only blanks: Slack's min_length let it pass
+            locale = await asyncio.to_thread(self._locale, event.envelope)
+            await ack(response_action="errors",
+                      errors={"reason": _("Please give a reason.").render(locale)})
+            return
+        await ack()
         await self._process(event, where, SLACK)
 
     async def on_form(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ class FakeSlack:
     failures: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    socket_url: str = ""  # what apps.connections.open answers (Socket Mode)
 
     def start(self) -> FakeSlack:
         fake = self
@@ -61,6 +62,8 @@ class FakeSlack:
                         channel = "D" + channel[1:]
                     stamp = body.get("ts") or f"1700000000.{next(ts):06d}"
                     answer.update(channel=channel, ts=stamp)
+                elif method == "apps.connections.open":
+                    answer.update(url=fake.socket_url)
                 elif method in ("views.open", "views.publish"):
                     answer.update(view={"id": "V1"})
                 self.reply(200, answer)

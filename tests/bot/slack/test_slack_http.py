@@ -187,3 +187,28 @@ def test_url_verification(slack_app: SlackApp) -> None:
                        "token": "x"})
     r = slack_app.post(body, content_type="application/json")
     assert r.status_code == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9C" in r.text
+
+
+def test_a_mention_in_a_channel_is_answered_only_to_the_asker(slack_app: SlackApp) -> None:
+    body = json.dumps({
+        "type": "event_callback", "team_id": "T1", "event_id": "EvMention",
+        "event": {"type": "app_mention", "channel": "C0SALES", "user": "UWANG",
+                  "text": "<@UBOT> 额度 华为", "ts": "1700000001.000100"}})
+    assert slack_app.post(body, content_type="application/json").status_code == 200
+    [answer] = slack_app.fake.wait_for("chat.postEphemeral")
+    assert answer.body["channel"] == "C0SALES" and answer.body["user"] == "UWANG"
+    assert "华为技术有限公司" in texts(answer.body["blocks"])
+    assert slack_app.fake.of("chat.postMessage") == []
+
+
+def test_a_blank_reason_is_refused_in_the_modal(slack_app: SlackApp) -> None:
+    submission = {
+        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UWANG"},
+        "view": {"id": "V43", "type": "modal", "callback_id": "creditbot_reason",
+                 "hash": "1712345678.abce",
+                 "private_metadata": json.dumps({"a": "credit.show", "v": {"account": "1"}}),
+                 "state": {"values": {"reason": {"value": {"type": "plain_text_input",
+                                                           "value": "   "}}}}}}
+    r = slack_app.post(urllib.parse.urlencode({"payload": json.dumps(submission)}))
+    assert r.status_code == 200
+    assert r.json() == {"response_action": "errors", "errors": {"reason": "Please give a reason."}}
