@@ -12,6 +12,9 @@ Blocking: ``handle`` talks to the database. Async adapters call it in a worker t
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import logging
 import unicodedata
 from dataclasses import replace
@@ -20,7 +23,6 @@ from typing import Any
 from bot.messages import (
     Button,
     Capabilities,
-    Card,
     CardAction,
     Command,
     Envelope,
@@ -37,7 +39,7 @@ from credit_domain.bootstrap import Domain
 from credit_domain.conversations import state
 from credit_domain.errors import DomainError, InvalidInput
 from credit_domain.i18n import Text, normalize_locale, text_factory
-from credit_domain.inbound.services import claim, release
+from credit_domain.inbound.services import claim, claim_once_within, release
 from credit_domain.orgs.people import Identity, person_for_identity
 from handlers.router import Context, Router
 from handlers.router import router as default_router
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 
 CANCEL_WORDS = frozenset({"cancel", "stop", "取消", "算了", "退出"})
 SKIP_WORDS = frozenset({"-", "skip", "跳过", "无"})
+DOUBLE_TAP = dt.timedelta(seconds=10)  # the same tap again within this is ignored
 
 
 def default_locale(envelope: Envelope, capabilities: Capabilities) -> str:
@@ -81,9 +84,13 @@ class Conversations:
                       self.public_url)
         with self.domain.uow(actor) as uow:
             first = claim(uow, envelope.platform, envelope.event_id)
+            if first and isinstance(event, CardAction) and event.message_ref:
+                first = claim_once_within(uow, envelope.platform, tap_key(event, actor),
+                                          DOUBLE_TAP)
             uow.commit()
         if not first:
-            log.info("duplicate delivery %s/%s ignored", envelope.platform, envelope.event_id)
+            log.info("duplicate delivery or tap %s/%s ignored", envelope.platform,
+                     envelope.event_id)
             return []
         try:
             if isinstance(event, Command):
@@ -265,10 +272,16 @@ def _option_value(ctx: Context, question: Input, text: str) -> str:
     raise InvalidInput(_("Please choose one of the numbers 1 to {n}.", n=len(question.options)))
 
 
+def tap_key(action: CardAction, actor: Actor) -> str:
+    """What makes two taps the same: who, on which message, which action with which values
+    (a corrected form is a different tap)."""
+    what = json.dumps([actor.person_id, dict(action.message_ref or {}), action.action_id,
+                       dict(action.value), dict(action.form)], sort_keys=True, default=str)
+    return "tap:" + hashlib.sha256(what.encode()).hexdigest()[:48]
+
+
 def error_reply(message: Text, locale: str) -> Reply:
     """A localized error as a reply."""
     return Reply(text="⚠️ " + message.render(locale), ephemeral=True)
 
 
-def card_has_callbacks(card: Card | None) -> bool:
-    return card is not None and any(b.action_id and not b.url for b in card.buttons)

@@ -26,6 +26,7 @@ from credit_domain.bootstrap import Domain
 from credit_domain.conversations.models import EmulatorMessage
 from credit_domain.errors import Forbidden, InvalidInput, NotFound
 from credit_domain.i18n import text_factory
+from credit_domain.inbound.services import was_claimed
 from credit_domain.orgs.models import Platform, PlatformIdentity
 
 _ = text_factory("bot")
@@ -115,12 +116,14 @@ class EmulatorConnector:
             return
         assert actor.person_id is not None
         feed = dm_feed(actor.person_id)
+        event = message_event(actor.person_id, self._login(actor.person_id), text, client_id)
         with self.domain.uow(actor) as uow:
+            if was_claimed(uow, "emulator", event.envelope.event_id):
+                return  # the page sent the same message again
             uow.session.add(EmulatorMessage(feed=feed, person_id=actor.person_id,
                                             from_bot=False, text=text[:4000],
                                             created_at=uow.now(), version=1))
             uow.commit()
-        event = message_event(actor.person_id, self._login(actor.person_id), text, client_id)
         self._answer(actor.person_id, self.pipeline.handle(event, EMULATOR), None)
 
     def act(self, actor: Actor, message_id: int, index: int | None,

@@ -26,7 +26,6 @@ from fastapi.responses import Response
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -191,7 +190,7 @@ class SlackConnector:
         for reply in replies:
             try:
                 await self._answer(reply, where, locale, event.envelope)
-            except (SlackApiError, ValueError):
+            except Exception:  # one failed answer must not stop the others
                 log.exception("answering on Slack failed")
 
     def _work(self, event: Command | CardAction, caps: Capabilities

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from credit_domain.inbound.models import ProcessedEvent
@@ -23,6 +23,21 @@ def claim(uow: UnitOfWork, platform: str, event_id: str) -> bool:
         .returning(ProcessedEvent.id)
     )
     return uow.session.execute(stmt).scalar() is not None
+
+
+def claim_once_within(uow: UnitOfWork, platform: str, key: str, window: dt.timedelta) -> bool:
+    """Claim ``key`` unless it was claimed less than ``window`` ago: the second of two
+    identical taps in quick succession (a double tap) loses, a deliberate repeat later wins.
+    Safe under concurrency: exactly one of simultaneous claimants wins."""
+    if claim(uow, platform, key):
+        return True
+    now = uow.now()
+    result = uow.session.execute(
+        update(ProcessedEvent)
+        .where(ProcessedEvent.platform == platform, ProcessedEvent.event_id == key[:255],
+               ProcessedEvent.received_at < now - window)
+        .values(received_at=now))
+    return bool(getattr(result, "rowcount", 0))
 
 
 def release(uow: UnitOfWork, platform: str, event_id: str) -> None:

@@ -43,9 +43,11 @@ class TestPlatform:
         return got
 
     def tap(self, button: Button, *, user: str, form: dict[str, str] | None = None,
-            event_id: str | None = None) -> list[Reply]:
+            event_id: str | None = None, message: str | None = None) -> list[Reply]:
+        """Tap ``button`` (on the card ``message``, when given)."""
         action = CardAction(self.envelope(user, event_id), button.action_id,
-                            dict(button.value), form or {})
+                            dict(button.value), form or {},
+                            {"message_id": message} if message else None)
         got = self.conversations.handle(action, self.capabilities)
         self.replies.extend(got)
         return got

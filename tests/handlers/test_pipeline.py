@@ -185,3 +185,22 @@ def test_a_dialogue_expires(chat: TestPlatform, registry: Router, clock: Any) ->
     clock.advance(minutes=31)
     [late] = chat.push("help", user="wangfang")
     assert late.card is not None  # treated as a command, not as the answer
+
+
+def test_a_double_tap_acts_once_and_a_later_tap_again(chat: TestPlatform, registry: Router,
+                                                      clock: Any) -> None:
+    taps: list[dict[str, str]] = []
+
+    @registry.action("test.approve")
+    def approve(ctx: Context, action: CardAction) -> Reply:
+        taps.append(dict(action.form))
+        return Reply(text="approved")
+
+    button = Button("Approve", "test.approve", {"app": "1"})
+    assert chat.tap(button, user="liqiang", message="m1")[0].text == "approved"
+    assert chat.tap(button, user="liqiang", message="m1") == []  # the double tap
+    assert chat.tap(button, user="zhangwei", message="m1")[0].text == "approved"  # someone else
+    assert chat.tap(button, user="liqiang", message="m2")[0].text == "approved"  # another card
+    clock.advance(seconds=11)
+    assert chat.tap(button, user="liqiang", message="m1")[0].text == "approved"
+    assert len(taps) == 4

@@ -212,3 +212,19 @@ def test_a_blank_reason_is_refused_in_the_modal(slack_app: SlackApp) -> None:
     r = slack_app.post(urllib.parse.urlencode({"payload": json.dumps(submission)}))
     assert r.status_code == 200
     assert r.json() == {"response_action": "errors", "errors": {"reason": "Please give a reason."}}
+
+
+def test_a_double_tap_is_answered_once(slack_app: SlackApp) -> None:
+    event(slack_app, "credit 华", event_id="Ev010", user="ULIQIANG", channel="D0LI")
+    [choice] = slack_app.fake.wait_for("chat.postMessage")
+    first = next(e for b in choice.body["blocks"] if b["type"] == "actions"
+                 for e in b["elements"])
+    from bot.slack.cards import decode_button
+
+    button = decode_button(first["value"])
+    for trigger in ("tr-tap-1", "tr-tap-2"):  # two taps: two requests, two trigger ids
+        assert tap(slack_app, button, trigger=trigger, user="ULIQIANG", channel="D0LI",
+                   ts="1700000000.000001").status_code == 200
+    slack_app.fake.wait_for("chat.update")
+    time.sleep(0.5)
+    assert len(slack_app.fake.of("chat.update")) == 1
