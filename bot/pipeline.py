@@ -150,8 +150,8 @@ class Conversations:
     def _command(self, ctx: Context, command: Command) -> list[Reply]:
         text = (command.text or "").strip()
         folded = unicodedata.normalize("NFKC", text).strip().lower()
-        with self.domain.uow(ctx.actor) as uow:
-            dialogue = state.current(uow, ctx.where)
+        with self.domain.read() as session:
+            dialogue = state.current(session, ctx.where, ctx.now())
         if dialogue is not None and folded in CANCEL_WORDS:
             ctx.end_dialogue()
             return [Reply(text=ctx.t(_("OK, cancelled.")))]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from bot.bootstrap import Runtime, runtime_hook
-from bot.delivery import Target, conversations, outlets
+from bot.delivery import Target, conversations, outlets, record_sent
 from bot.emulator.events import action_event, message_event
 from bot.messages import (
     Capabilities,
@@ -150,11 +150,16 @@ class EmulatorConnector:
         self._answer(actor.person_id, self.pipeline.handle(event, EMULATOR), message_id)
 
     def _answer(self, person_id: int, replies: list[Reply], tapped: int | None) -> None:
+        feed = dm_feed(person_id)
         for reply in replies:
             if reply.replace_original and tapped is not None:
                 replace(self.domain, tapped, reply)
-            else:
-                store(self.domain, dm_feed(person_id), reply, person_id=person_id)
+                continue
+            message_id = store(self.domain, feed, reply, person_id=person_id)
+            if reply.card is not None and reply.card.key:  # a later update finds it
+                target = Target("emulator", "", feed, EMULATOR.default_locale,
+                                person_id=person_id)
+                record_sent(self.domain, target, str(message_id), reply.card.key)
 
     def _login(self, person_id: int) -> str:
         with self.domain.read() as session:

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session
 
 from credit_domain.conversations.models import ConversationState
 from credit_domain.unit_of_work import UnitOfWork
@@ -31,18 +32,22 @@ class Dialogue:
     data: dict[str, Any]
 
 
-def _row(uow: UnitOfWork, where: Where) -> ConversationState | None:
-    return uow.session.scalar(select(ConversationState).where(
+def _select(where: Where) -> Select[ConversationState]:
+    return select(ConversationState).where(
         ConversationState.platform == where.platform,
         ConversationState.tenant == where.tenant,
         ConversationState.conversation_id == where.conversation_id,
-        ConversationState.person_id == where.person_id))
+        ConversationState.person_id == where.person_id)
 
 
-def current(uow: UnitOfWork, where: Where) -> Dialogue | None:
-    """The open dialogue, or None (an expired one counts as none)."""
-    row = _row(uow, where)
-    if row is None or row.expires_at <= uow.now():
+def _row(uow: UnitOfWork, where: Where) -> ConversationState | None:
+    return uow.session.scalar(_select(where))
+
+
+def current(session: Session, where: Where, now: dt.datetime) -> Dialogue | None:
+    """The open dialogue at ``now``, or None (an expired one counts as none)."""
+    row = session.scalar(_select(where))
+    if row is None or row.expires_at <= now:
         return None
     return Dialogue(row.flow, row.step, dict(row.data))
 

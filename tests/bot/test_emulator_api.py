@@ -80,3 +80,20 @@ def test_the_emulator_exists_only_in_the_demo(make_runtime: Any) -> None:
     assert client.get("/emulator/api/feeds").status_code == 404
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     assert "emulator" not in rt.domain.ports["notifier"].outlets
+
+
+def test_a_notification_updates_a_card_shown_in_a_reply(make_runtime: Any, registry: Any
+                                                        ) -> None:
+    from bot.messages import Card, Reply
+
+    registry.renderers["test.refresh"] = lambda payload, rc: Reply(
+        card=Card("华为技术有限公司 (refreshed)", key=payload["key"]), replace_original=True)
+    rt = make_runtime(emulator=True)
+    seeded = seed(rt.domain)
+    client, pid = signed_in(rt, "wangfang")
+    client.post("/emulator/api/send", json={"text": "额度 华为", "client_id": "c-9"})
+    rt.domain.ports["notifier"].send(OutgoingMessage(
+        3, "test.refresh", {"key": f"credit:{seeded.huawei}"}, pid, None, None, None, 0))
+    shown = messages(client, f"dm:{pid}")
+    assert len(shown) == 2 and shown[1]["version"] == 2
+    assert "(refreshed)" in shown[1]["html"]
