@@ -1,5 +1,12 @@
-"""Imports every adapter module that registers a runtime hook or web routes. One line each."""
+"""Imports every adapter module that registers a runtime hook or web routes.
 
-import bot.web.analytics_api
-import bot.web.chart_links
+One import per line (this file merges with git's union driver, see .gitattributes).
+"""
+
+import bot.delivery  # noqa: F401
+import bot.emulator.connector  # noqa: F401
+import bot.emulator.routes  # noqa: F401
+import bot.slack.connector  # noqa: F401
+import bot.web.analytics_api  # noqa: F401
+import bot.web.chart_links  # noqa: F401
 import bot.web.dashboard  # noqa: F401

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 Style = Literal["primary", "danger", "default"]
 Tone = Literal["info", "ok", "warn", "danger"]
+InputKind = Literal["text", "multiline", "select", "customer", "amount", "date"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Capabilities:
     forms: bool = False  # modals / input forms
     images: bool = False  # inline images in cards
     markdown: bool = True
+    default_locale: str = "en"  # for people who have not chosen a language
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class Command:
 
     envelope: Envelope
     text: str
+    # Run this command with the whole text when it starts with no known command (Slack's
+    # ``/credit 华为`` means ``credit 华为``).
+    default_command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,15 +143,115 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Input:
+    """One question of a :class:`Form`. ``customer`` inputs offer typeahead suggestions from
+    the router's ``customer`` suggestion source where the platform can."""
+
+    name: str
+    label: str
+    kind: InputKind = "text"
+    required: bool = True
+    options: tuple[tuple[str, str], ...] = ()  # (value, label) for ``select``
+    placeholder: str | None = None
+    initial: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """Questions asked together (a Slack modal, an inline form in the emulator) or one after
+    the other on text-only platforms. Submitting it sends ``CardAction(action_id, value,
+    form={input name: answer})``."""
+
+    title: str
+    action_id: str
+    inputs: tuple[Input, ...]
+    value: Mapping[str, str] = field(default_factory=dict)
+    submit_label: str | None = None
+    intro: str | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
-    """What a handler answers: text, a card, or both; ``ephemeral`` where the platform can
-    show it only to the asker."""
+    """What a handler answers: text, a card, a form, or text with either; ``ephemeral`` where
+    the platform can show it only to the asker."""
 
     text: str | None = None
     card: Card | None = None
     ephemeral: bool = False
     replace_original: bool = False  # for card actions: update the tapped card in place
+    form: Form | None = None
 
     def as_text(self) -> str:
         parts = [p for p in (self.text, self.card.as_text() if self.card else None) if p]
         return "\n\n".join(parts)
+
+
+# -- JSON form (stored cards of the emulator, sent-card records, conversation state) -------------
+def card_to_json(card: Card) -> dict[str, Any]:
+    """A JSON-compatible dict of ``card`` (PNG images are left out: they are not stored)."""
+    return {
+        "title": card.title, "subtitle": card.subtitle, "tone": card.tone, "key": card.key,
+        "footer": card.footer, "fields": [_field_json(f) for f in card.fields],
+        "sections": [{"title": s.title, "text": s.text,
+                      "fields": [_field_json(f) for f in s.fields]} for s in card.sections],
+        "buttons": [button_to_json(b) for b in card.buttons],
+        "image": ({"alt": card.image.alt, "url": card.image.url}
+                  if card.image is not None else None),
+    }
+
+
+def card_from_json(data: Mapping[str, Any]) -> Card:
+    image = data.get("image")
+    return Card(
+        title=str(data["title"]), subtitle=data.get("subtitle"), tone=data.get("tone", "info"),
+        key=data.get("key"), footer=data.get("footer"),
+        fields=tuple(_field_from(f) for f in data.get("fields", ())),
+        sections=tuple(Section(s.get("title"), s.get("text"),
+                               tuple(_field_from(f) for f in s.get("fields", ())))
+                       for s in data.get("sections", ())),
+        buttons=tuple(button_from_json(b) for b in data.get("buttons", ())),
+        image=Image(str(image["alt"]), image.get("url")) if image else None,
+    )
+
+
+def button_to_json(b: Button) -> dict[str, Any]:
+    return {"label": b.label, "action_id": b.action_id, "value": dict(b.value),
+            "style": b.style, "url": b.url, "confirm": b.confirm,
+            "needs_reason": b.needs_reason}
+
+
+def button_from_json(b: Mapping[str, Any]) -> Button:
+    return Button(str(b["label"]), str(b.get("action_id", "")),
+                  {str(k): str(v) for k, v in dict(b.get("value") or {}).items()},
+                  b.get("style", "default"), b.get("url"), b.get("confirm"),
+                  bool(b.get("needs_reason", False)))
+
+
+def form_to_json(form: Form) -> dict[str, Any]:
+    return {"title": form.title, "action_id": form.action_id, "value": dict(form.value),
+            "submit_label": form.submit_label, "intro": form.intro,
+            "inputs": [{"name": i.name, "label": i.label, "kind": i.kind,
+                        "required": i.required, "options": [list(o) for o in i.options],
+                        "placeholder": i.placeholder, "initial": i.initial}
+                       for i in form.inputs]}
+
+
+def form_from_json(data: Mapping[str, Any]) -> Form:
+    return Form(
+        title=str(data["title"]), action_id=str(data["action_id"]),
+        value={str(k): str(v) for k, v in dict(data.get("value") or {}).items()},
+        submit_label=data.get("submit_label"), intro=data.get("intro"),
+        inputs=tuple(Input(str(i["name"]), str(i["label"]), i.get("kind", "text"),
+                           bool(i.get("required", True)),
+                           tuple((str(v), str(lbl)) for v, lbl in i.get("options", ())),
+                           i.get("placeholder"), i.get("initial"))
+                     for i in data.get("inputs", ())),
+    )
+
+
+def _field_json(f: Field) -> dict[str, Any]:
+    return {"label": f.label, "value": f.value, "short": f.short}
+
+
+def _field_from(f: Mapping[str, Any]) -> Field:
+    return Field(str(f["label"]), str(f["value"]), bool(f.get("short", True)))

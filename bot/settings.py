@@ -25,12 +25,22 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="CREDITBOT_LOG_LEVEL")
     secret_key: SecretStr | None = Field(None, validation_alias="CREDITBOT_SECRET_KEY")
     scheduler: bool = Field(True, validation_alias="CREDITBOT_SCHEDULER")
+    # Where people reach the web UI (links in chat cards); default http://HOST:PORT
+    public_url: str | None = Field(None, validation_alias="CREDITBOT_PUBLIC_URL")
 
     # Slack (enabled when the bot token and signing secret are set)
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
+    # Named channels of the alert policies → Slack channel ids: "credit-alerts=C0123,risk=C0456"
+    slack_channels: str = Field("", validation_alias="SLACK_CHANNELS")
+
+    def slack_channel_map(self) -> dict[str, str]:
+        """``SLACK_CHANNELS`` as {channel name: Slack channel id}."""
+        pairs = (item.split("=", 1) for item in self.slack_channels.split(",") if "=" in item)
+        return {name.strip().lstrip("#"): cid.strip() for name, cid in pairs
+                if name.strip() and cid.strip()}
 
     @property
     def slack_enabled(self) -> bool:

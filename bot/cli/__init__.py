@@ -1,18 +1,21 @@
-"""The ``creditbot`` command. Each module adds its commands to :data:`app`; import it here."""
+"""The ``creditbot`` command. Each module adds its commands to :data:`app`; import it here.
+
+One import per line (this file merges with git's union driver, see .gitattributes).
+"""
 
 from __future__ import annotations
 
-from bot.cli import (  # noqa: F401  (register commands)
-    analytics,
-    apikeys,
-    applications,
-    db,
-    demo,
-    ops,
-    policy,
-    serve,
-    web,
-)
+import bot.cli.analytics  # noqa: F401
+import bot.cli.apikeys  # noqa: F401
+import bot.cli.applications  # noqa: F401
+import bot.cli.chat  # noqa: F401
+import bot.cli.db  # noqa: F401
+import bot.cli.demo  # noqa: F401
+import bot.cli.ops  # noqa: F401
+import bot.cli.people  # noqa: F401
+import bot.cli.policy  # noqa: F401
+import bot.cli.serve  # noqa: F401
+import bot.cli.web  # noqa: F401
 from bot.cli.base import app
 
 

@@ -1,0 +1,3 @@
+"""Fixtures shared by the adapter tests."""
+
+from tests.handlers.conftest import registry  # noqa: F401  (the restorable router)
