@@ -37,3 +37,16 @@ def test_catalog_placeholders_match() -> None:
                     if m.id and m.string:
                         assert set(re.findall(r"{\w+}", str(m.id))) == set(
                             re.findall(r"{\w+}", str(m.string))), (po.name, m.id)
+
+
+def test_no_message_is_translated_two_ways() -> None:
+    """Feature catalogs of one package merge into one; a msgid translated differently in two
+    files would make the result depend on file order."""
+    for package in PACKAGES:
+        seen: dict[str, tuple[str, str]] = {}
+        for po in sorted((ROOT / package / "locales/zh_CN/LC_MESSAGES").glob("*.po")):
+            with po.open("rb") as fh:
+                for m in read_po(fh, locale="zh_CN"):
+                    if m.id and m.string:
+                        first = seen.setdefault(str(m.id), (po.name, str(m.string)))
+                        assert first[1] == m.string, (package, m.id, first, po.name, m.string)

@@ -70,6 +70,8 @@ def test_every_surface_agrees(site, monkeypatch) -> None:
                        r"</span>", page.text)
     shown = [(label.render("en"), display(value, kind, "en"))
              for label, value, kind in summary_rows(report)]
+    shown += [(x.label.render("en"), display(x.value, x.unit, "en")) for x in report.extras]
+    assert ("Pending applications", "0") in shown
     assert tiles == shown
 
     xlsx = client.get("/dashboard/export/summary.xlsx",
@@ -86,6 +88,7 @@ def test_every_surface_agrees(site, monkeypatch) -> None:
     fields = {f.label: f.value for f in card.fields}
     assert fields["Exposure"] == dict(tiles)["Exposure"] == "¥318,000.00"
     assert fields["CEI"] == dict(tiles)["CEI"]
+    assert fields["Pending applications"] == dict(tiles)["Pending applications"]
 
 
 def test_api_keys_see_only_their_business_units(site) -> None:

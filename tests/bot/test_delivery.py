@@ -70,7 +70,7 @@ def test_alert_reaches_each_person_in_their_language(make_runtime: Any) -> None:
     assert en.card["title"] == "On hold since 2026-03-01"
     assert zh.card["sections"][0]["text"] == "信用额度"
     assert zh.card["tone"] == "warn"
-    assert zh.card["fields"] == [{"label": "逾期", "value": "¥50,000.00", "short": True}]
+    assert zh.card["fields"] == [{"label": "逾期金额", "value": "¥50,000.00", "short": True}]
     assert zh.card["buttons"][0]["url"] == "https://credit.example.com/customers/1"
 
 

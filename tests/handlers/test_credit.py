@@ -25,7 +25,7 @@ def test_credit_of_a_customer_in_chinese(chat: TestPlatform) -> None:
     assert shown["临时额度"] == "¥10万"
     assert shown["信用占用"] == "¥20万"  # 170k receivables + 30k open order
     assert shown["可用额度"] == "¥40万"  # 500k + 100k − 200k
-    assert shown["逾期"] == "¥5万"
+    assert shown["逾期金额"] == "¥5万"
     assert shown["状态"] == "正常"
     assert card.tone == "warn"  # something is overdue
     assert card.footer == "截至 2026-03-02"

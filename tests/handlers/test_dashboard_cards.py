@@ -47,7 +47,8 @@ def test_summary_card_with_drill_buttons(report) -> None:
     assert query_from_drill(drills[0].value) == KpiQuery("bu:IND,region:EAST", TODAY, 3)
     assert card.image is not None and card.image.url.startswith("/charts/aging.png?bu:IND")
     assert any(b.url and b.url.startswith("/page?bu:IND") for b in card.buttons)
-    assert "审批流程尚未安装" in (card.footer or "")
+    assert fields["待审批申请"] == "0"
+    assert "审批流程尚未安装" not in (card.footer or "")
     assert "逾期90天以上 ¥15,000.00" in card.as_text()
     english = summary_card(report, "en")
     assert english.title == "Credit dashboard · IND unit" and english.image is None

@@ -69,7 +69,7 @@ def test_generic_renderer_translates_every_standard_key() -> None:
     assert zh.card is not None
     assert zh.card.title == "待我审批" and zh.card.tone == "danger"
     assert zh.card.sections[0].text == "自 2026-03-01 起冻结\nplain line"
-    assert [(f.label, f.value) for f in zh.card.fields] == [("逾期", "¥5万"), ("状态", "正常")]
+    assert [(f.label, f.value) for f in zh.card.fields] == [("逾期金额", "¥5万"), ("状态", "正常")]
     assert zh.card.buttons[0].label == "在 creditbot 中打开"
     assert zh.card.buttons[0].url == "https://credit.example.com/customers/7"
     en = render_generic("monitoring.hold", payload, rc("en"))
