@@ -87,7 +87,9 @@ def build_domain(
     domain = Domain(
         engine=engine,
         clock=clock or SystemClock(),
-        policies=PolicyStore(session_factory, directory=policy_dir),
+        # Policies are read on their own connection, often inside a write transaction: a read
+        # session, so that on SQLite it does not wait for the write lock its caller holds.
+        policies=PolicyStore(read_factory, directory=policy_dir),
         session_factory=session_factory,
         read_session_factory=read_factory,
     )
