@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.i18n import text_factory
-from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Delivery, Invoice, Order, OrderStatus
+from credit_domain.ledger.labels import status_label
+from credit_domain.ledger.models import (
+    OPEN_ORDER_STATUSES,
+    Delivery,
+    Invoice,
+    Order,
+    OrderStatus,
+)
 from credit_domain.ledger.problems import reject
 from credit_domain.ledger.records import DeliveryRecord, InvoiceRecord
 from credit_domain.ledger.services.allocation import allocated_to, refresh_settlement
@@ -32,11 +39,13 @@ def find_order(uow: UnitOfWork, account: CreditAccount, external_id: str,
     return order
 
 
-def _same_account(existing: Invoice | Delivery, account: CreditAccount, what: str) -> None:
-    if existing.account_id != account.id:
-        raise reject(("customer_external_id",), _(
-            "{what} {number} belongs to another customer.", what=what,
-            number=existing.external_id))
+def _same_account(existing: Invoice | Delivery, account: CreditAccount) -> None:
+    if existing.account_id == account.id:
+        return
+    message = (_("Invoice {number} belongs to another customer.", number=existing.external_id)
+               if isinstance(existing, Invoice) else
+               _("Delivery {number} belongs to another customer.", number=existing.external_id))
+    raise reject(("customer_external_id",), message)
 
 
 def record_delivery(uow: UnitOfWork, bu: BusinessUnit, rec: DeliveryRecord) -> Recorded:
@@ -57,7 +66,7 @@ def record_delivery(uow: UnitOfWork, bu: BusinessUnit, rec: DeliveryRecord) -> R
         session.add(delivery)
         session.flush()
         return Recorded("delivery", rec.external_id, delivery.id, Change.CREATED)
-    _same_account(delivery, account, "Delivery")
+    _same_account(delivery, account)
     if (delivery.amount, delivery.shipped_on) == (rec.amount, rec.shipped_on):
         return Recorded("delivery", rec.external_id, delivery.id, Change.UNCHANGED)
     if delivery.amount != rec.amount:
@@ -76,7 +85,7 @@ def take_from_order(order: Order, amount: Decimal, now: dt.datetime) -> None:
     if order.status not in (*OPEN_ORDER_STATUSES, OrderStatus.COMPLETED):
         raise reject(("order_external_id",), _(
             "Order {order} is {status}; it cannot ship.", order=order.external_id,
-            status=order.status))
+            status=status_label(order.status)))
     if amount > order.open_amount:
         raise reject(("amount",), _(
             "Order {order} has only {open} left to ship.", order=order.external_id,
@@ -100,7 +109,7 @@ def record_invoice(uow: UnitOfWork, bu: BusinessUnit, rec: InvoiceRecord) -> Rec
         Invoice.business_unit_id == bu.id, Invoice.external_id == rec.external_id)).first()
     due = rec.due_date or rec.issue_date + dt.timedelta(days=account.payment_terms_days)
     if invoice is not None:
-        _same_account(invoice, account, "Invoice")
+        _same_account(invoice, account)
         return _update_invoice(uow, invoice, rec, due)
     invoice = Invoice(business_unit_id=bu.id, account_id=account.id,
                       external_id=rec.external_id, amount=rec.amount, open_amount=rec.amount,
