@@ -4,4 +4,5 @@ One line per feature; keep them sorted.
 """
 
 import credit_domain.db.models
-import credit_domain.orders.policy  # noqa: F401
+import credit_domain.orders.policy
+import credit_domain.rules.engine  # noqa: F401

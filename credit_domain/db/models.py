@@ -17,6 +17,7 @@ from credit_domain.orgs.models import (
 )
 from credit_domain.outbox.models import OutboxMessage
 from credit_domain.policy.models import PolicyVersion
+from credit_domain.rules.models import RuleFiring
 
 __all__ = [
     "Allocation",
@@ -39,6 +40,7 @@ __all__ = [
     "ProcessedEvent",
     "Region",
     "RoleAssignment",
+    "RuleFiring",
     "Team",
     "TemporaryLimit",
 ]
