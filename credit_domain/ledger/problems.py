@@ -67,7 +67,8 @@ def located(error: DomainError, loc: Loc) -> RecordRejected:
     return reject(loc, error.message)
 
 
-def _message(err: Any) -> Text:
+def message_for(err: Any) -> Text:
+    """A pydantic error dict as a translatable message."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if isinstance(ctx.get("text"), Text):
@@ -94,5 +95,5 @@ def problems_from(exc: ValidationError, prefix: Loc = ()) -> list[FieldProblem]:
     problems = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-        problems.append(FieldProblem(prefix + loc, _message(err)))
+        problems.append(FieldProblem(prefix + loc, message_for(err)))
     return problems

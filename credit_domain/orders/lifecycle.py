@@ -19,6 +19,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from credit_domain.accounts.models import AccountStatus
 from credit_domain.errors import Conflict, CreditRefused, NotFound
@@ -39,8 +40,8 @@ from credit_domain.unit_of_work import UnitOfWork
 _ = text_factory("credit_domain")
 
 
-def find_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str) -> Order:
-    order = uow.session.scalars(select(Order).where(
+def find_order(session: Session, bu: BusinessUnit, external_id: str) -> Order:
+    order = session.scalars(select(Order).where(
         Order.business_unit_id == bu.id, Order.external_id == external_id)).first()
     if order is None:
         raise NotFound(_("There is no order {order} in this business unit.", order=external_id))
@@ -59,7 +60,7 @@ def _set_status(uow: UnitOfWork, order: Order, status: OrderStatus, action: str,
 
 def confirm_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str) -> Order:
     """The ERP confirmed the order; a blocked order cannot be confirmed before release."""
-    order = find_order(uow, bu, external_id)
+    order = find_order(uow.session, bu, external_id)
     uow.lock_account(order.account_id)
     if order.status == OrderStatus.RESERVED:
         _set_status(uow, order, OrderStatus.CONFIRMED, "order.confirmed")
@@ -76,7 +77,7 @@ def ship_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str, *,
                delivery_external_id: str, amount: Decimal | None, shipped_on: dt.date
                ) -> Recorded:
     """Ship (part of) the order: ``amount`` defaults to what is left of it."""
-    order = find_order(uow, bu, external_id)
+    order = find_order(uow.session, bu, external_id)
     account = uow.lock_account(order.account_id)
     done = uow.session.scalars(select(Delivery).where(
         Delivery.business_unit_id == bu.id,
@@ -101,7 +102,7 @@ def invoice_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str, *,
                   due_date: dt.date | None) -> Recorded:
     """Invoice the order's deliveries not yet invoiced (``amount`` defaults to them, or to the
     order's open amount when nothing shipped yet)."""
-    order = find_order(uow, bu, external_id)
+    order = find_order(uow.session, bu, external_id)
     account = uow.lock_account(order.account_id)
     if amount is None:
         shipped = uow.session.scalar(select(func.sum(Delivery.amount)).where(
@@ -116,7 +117,7 @@ def invoice_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str, *,
 def cancel_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str,
                  reason: str | None = None) -> Recorded:
     """Cancel what is left of the order; a second cancel changes nothing."""
-    order = find_order(uow, bu, external_id)
+    order = find_order(uow.session, bu, external_id)
     uow.lock_account(order.account_id)
     if order.status == OrderStatus.CANCELLED:
         return Recorded("order", external_id, order.id, Change.UNCHANGED)
