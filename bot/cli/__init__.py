@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.cli import apikeys, db, demo, rules, serve  # noqa: F401  (register commands)
+from bot.cli import (  # noqa: F401  (register commands)
+    apikeys,
+    customers,
+    db,
+    demo,
+    imports,
+    rules,
+    serve,
+)
 from bot.cli.base import app
 
 

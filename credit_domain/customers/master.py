@@ -92,8 +92,7 @@ def update_customer(uow: UnitOfWork, customer: Customer, facts: CustomerFacts) -
     changed = False
     if facts.uscc and customer.uscc is None:
         customer.uscc, changed = facts.uscc, True
-    if (normalize_name(facts.name) != customer.normalized_name and facts.uscc
-            and customer.uscc == facts.uscc):
+    if facts.name != customer.legal_name and facts.uscc and customer.uscc == facts.uscc:
         uow.audit("customer.renamed", "customer", customer.id, business_unit_id=None,
                   before={"legal_name": customer.legal_name}, after={"legal_name": facts.name})
         old = customer.legal_name
@@ -159,7 +158,7 @@ def probable_duplicates(session: Session, limit: int = 500) -> list[DuplicatePai
     cols = (a.id, a.legal_name, a.uscc, b.id, b.legal_name, b.uscc)
     same = select(*cols).where(live, a.normalized_name == b.normalized_name).limit(limit)
     alias = (
-        select(*cols).join(CustomerAlias, or_(
+        select(*cols).select_from(a).join(b, a.id < b.id).join(CustomerAlias, or_(
             and_(CustomerAlias.customer_id == b.id,
                  CustomerAlias.normalized_alias == a.normalized_name),
             and_(CustomerAlias.customer_id == a.id,

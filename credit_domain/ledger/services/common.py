@@ -69,11 +69,14 @@ def resolve_account(session: Session, business_unit_id: int, ref: CustomerRef) -
     field, value = "customer_id", str(ref.customer_id)
     if ref.customer_external_id:
         field, value = "customer_external_id", ref.customer_external_id
-        account = session.scalars(select(CreditAccount).where(
-            CreditAccount.business_unit_id == business_unit_id,
-            CreditAccount.external_id == ref.customer_external_id)).first()
-        if account is not None and account.customer.merged_into_id is not None:
-            account = account_of_customer(session, business_unit_id, account.customer)
+        found = session.execute(
+            select(CreditAccount, Customer.merged_into_id)
+            .join(Customer, Customer.id == CreditAccount.customer_id)
+            .where(CreditAccount.business_unit_id == business_unit_id,
+                   CreditAccount.external_id == ref.customer_external_id)).first()
+        account = found[0] if found else None
+        if found is not None and found[1] is not None:
+            account = account_of_customer(session, business_unit_id, found[0].customer)
     elif ref.customer_uscc:
         field, value = "customer_uscc", ref.customer_uscc
         customer = session.scalars(select(Customer).where(
