@@ -117,7 +117,7 @@ def show(bu: str = typer.Option(..., "--bu", help="Business unit code.")) -> Non
     with runtime() as rt, rt.domain.read() as session:
         unit = _unit(session, bu)
         active = rt.domain.policies.active_version(session, unit.id, "rules")
-        policy: RulesPolicy = rt.domain.policies.get(unit.id, "rules")
+        policy: RulesPolicy = rt.domain.policies.get(unit.id, "rules", session)
     origin = (f"version {active.version}, {active.created_by}, {active.created_at:%Y-%m-%d %H:%M}"
               if active else _("the shipped default").render(cli_locale()))
     table = Table("rule", "when", "if", "then", "cooldown", title=f"{bu}: {origin}")

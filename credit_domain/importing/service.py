@@ -204,7 +204,7 @@ def _apply(domain: Domain, uow: UnitOfWork, bu: BusinessUnit, rows: _Rows,
 def _one(domain: Domain, uow: UnitOfWork, bu: BusinessUnit, rec: BaseModel,
          report: ImportReport, number: int) -> tuple[int, Change]:
     if isinstance(rec, OrderRecord):
-        answer = check_order(uow, bu, domain.policies.get(bu.id, "order_check"), rec,
+        answer = check_order(uow, bu, domain.policies.get(bu.id, "order_check", uow.session), rec,
                              domain.ports)
         if not answer.passed and not answer.repeated and len(report.blocked) < MAX_PROBLEMS:
             why = "; ".join(r.message.render(bu.locale) for r in answer.reasons)

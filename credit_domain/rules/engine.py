@@ -66,7 +66,8 @@ class RulesEngine:
     def __call__(self, uow: UnitOfWork, event: Any) -> None:
         if not isinstance(event, DomainEvent) or event.name not in event_types():
             return
-        policy: RulesPolicy = self.domain.policies.get(event.business_unit_id, "rules")
+        policy: RulesPolicy = self.domain.policies.get(event.business_unit_id, "rules",
+                                                        uow.session)
         if not policy.for_event(event.name):
             return
         account = uow.session.get(CreditAccount, getattr(event, "account_id", None))

@@ -125,7 +125,7 @@ def simulate(domain: Domain, since: dt.date, *, business_unit_codes: list[str] |
         if business_unit_codes:
             stmt = stmt.where(BusinessUnit.code.in_(business_unit_codes))
         for bu in session.scalars(stmt):
-            rules = policy or domain.policies.get(bu.id, "rules")
+            rules = policy or domain.policies.get(bu.id, "rules", session)
             today = local_date(now, bu.timezone)
             start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
             streams = heapq.merge(_orders(session, bu, start, sim), _payments(session, bu, since),

@@ -131,7 +131,7 @@ def order_routes(_runtime: Runtime) -> APIRouter:
         domain = runtime_of(request).domain
         with domain.uow(api_actor(client)) as uow:
             bu = business_unit_for(uow.session, body.business_unit, client)
-            answer = check_order(uow, bu, domain.policies.get(bu.id, "order_check"),
+            answer = check_order(uow, bu, domain.policies.get(bu.id, "order_check", uow.session),
                                  body, domain.ports)
             uow.commit()
         return answer_out(answer, locale_of(request))
