@@ -6,8 +6,6 @@ all: a batch with any refused record changes nothing and the 422 answer locates 
 update (audited when an amount changes) or, unchanged, nothing.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeVar
 
@@ -80,41 +78,37 @@ def apply_batch(runtime: Runtime, client: ApiClient, batch: Batch[Any],
     return BatchResult(business_unit=batch.business_unit, results=results)
 
 
+PUSHES: list[tuple[str, type[BaseModel], Service, str]] = [
+    ("/customers", CustomerRecord, upsert_account,
+     "Customers and their credit accounts, matched to master data by USCC, then name."),
+    ("/deliveries", DeliveryRecord, record_delivery,
+     'Goods shipped: exposure moves from the order to "shipped, not invoiced".'),
+    ("/invoices", InvoiceRecord, record_invoice,
+     "Invoices (open receivables); the deliveries they bill stop counting as shipped."),
+    ("/payments", PaymentRecord, record_payment,
+     "Payments, applied as `allocations` says or oldest due first."),
+    ("/credit-notes", CreditNoteRecord, record_credit_note,
+     "Credit notes, applied to the invoice named or oldest due first."),
+]
+
+
+def _push_route(router: APIRouter, path: str, model: type[BaseModel], service: Service,
+                doc: str) -> None:
+    writer = require_api("erp:write")
+
+    def push(request: Request, batch: Batch[model],  # type: ignore[valid-type]
+             client: ApiClient = writer) -> BatchResult:
+        return apply_batch(runtime_of(request), client, batch, service)
+
+    push.__doc__ = doc
+    router.add_api_route(path, push, methods=["POST"], response_model=BatchResult,
+                         name=f"push_{path.strip('/').replace('-', '_')}")
+
+
 @web_routes
 def ledger_routes(_runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["ERP push"], route_class=LocalizedRoute,
                        responses=ERRORS)
-    writer = require_api("erp:write")
-
-    @router.post("/customers", response_model=BatchResult)
-    def push_customers(request: Request, batch: Batch[CustomerRecord],
-                       client: ApiClient = writer) -> BatchResult:
-        """Customers and their credit accounts, matched to master data by USCC, then name."""
-        return apply_batch(runtime_of(request), client, batch, upsert_account)
-
-    @router.post("/deliveries", response_model=BatchResult)
-    def push_deliveries(request: Request, batch: Batch[DeliveryRecord],
-                        client: ApiClient = writer) -> BatchResult:
-        """Goods shipped: exposure moves from the order to "shipped, not invoiced"."""
-        return apply_batch(runtime_of(request), client, batch, record_delivery)
-
-    @router.post("/invoices", response_model=BatchResult)
-    def push_invoices(request: Request, batch: Batch[InvoiceRecord],
-                      client: ApiClient = writer) -> BatchResult:
-        """Invoices (open receivables); the deliveries they bill stop counting as shipped."""
-        return apply_batch(runtime_of(request), client, batch, record_invoice)
-
-    @router.post("/payments", response_model=BatchResult)
-    def push_payments(request: Request, batch: Batch[PaymentRecord],
-                      client: ApiClient = writer) -> BatchResult:
-        """Payments, applied as ``allocations`` says or oldest due first."""
-        return apply_batch(runtime_of(request), client, batch, record_payment)
-
-    @router.post("/credit-notes", response_model=BatchResult)
-    def push_credit_notes(request: Request, batch: Batch[CreditNoteRecord],
-                          client: ApiClient = writer) -> BatchResult:
-        """Credit notes, applied to the invoice named or oldest due first."""
-        return apply_batch(runtime_of(request), client, batch, record_credit_note)
-
+    for path, model, service, doc in PUSHES:
+        _push_route(router, path, model, service, doc)
     return router
-

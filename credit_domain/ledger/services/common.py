@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +14,14 @@ from credit_domain.accounts.models import CreditAccount
 from credit_domain.customers.master import surviving
 from credit_domain.customers.models import Customer
 from credit_domain.errors import NotFound
-from credit_domain.i18n import text_factory
+from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.problems import reject
 from credit_domain.ledger.records import CustomerRef
 from credit_domain.orgs.models import BusinessUnit
+from credit_domain.unit_of_work import UnitOfWork
 
 _ = text_factory("credit_domain")
+Row = TypeVar("Row")
 
 
 class Caller(Protocol):
@@ -89,3 +91,21 @@ def resolve_account(session: Session, business_unit_id: int, ref: CustomerRef) -
         raise reject((field,), _("No customer {ref} has a credit account in this business "
                                  "unit.", ref=value))
     return account
+
+
+def locate(uow: UnitOfWork, bu: BusinessUnit, rec: Any, model: type[Row]
+           ) -> tuple[CreditAccount, Row | None]:
+    """The (locked) account a ledger record belongs to, and the row that already carries the
+    record's number in the business unit, if any."""
+    account = resolve_account(uow.session, bu.id, rec)
+    uow.lock_account(account.id)
+    column: Any = model
+    existing = uow.session.scalars(select(model).where(
+        column.business_unit_id == bu.id, column.external_id == rec.external_id)).first()
+    return account, existing
+
+
+def same_account(existing: Any, account: CreditAccount, message: Text) -> None:
+    """Refuse a number the ERP already used for another customer's record."""
+    if existing.account_id != account.id:
+        raise reject(("customer_external_id",), message)

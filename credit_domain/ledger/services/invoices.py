@@ -21,7 +21,7 @@ from credit_domain.ledger.models import (
 from credit_domain.ledger.problems import reject
 from credit_domain.ledger.records import DeliveryRecord, InvoiceRecord
 from credit_domain.ledger.services.allocation import allocated_to, refresh_settlement
-from credit_domain.ledger.services.common import Change, Recorded, resolve_account
+from credit_domain.ledger.services.common import Change, Recorded, locate, same_account
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -39,22 +39,10 @@ def find_order(uow: UnitOfWork, account: CreditAccount, external_id: str,
     return order
 
 
-def _same_account(existing: Invoice | Delivery, account: CreditAccount) -> None:
-    if existing.account_id == account.id:
-        return
-    message = (_("Invoice {number} belongs to another customer.", number=existing.external_id)
-               if isinstance(existing, Invoice) else
-               _("Delivery {number} belongs to another customer.", number=existing.external_id))
-    raise reject(("customer_external_id",), message)
-
-
 def record_delivery(uow: UnitOfWork, bu: BusinessUnit, rec: DeliveryRecord) -> Recorded:
     """Goods shipped: exposure moves from the order (if named) to "shipped, not invoiced"."""
     session, now = uow.session, uow.now()
-    account = resolve_account(session, bu.id, rec)
-    uow.lock_account(account.id)
-    delivery = session.scalars(select(Delivery).where(
-        Delivery.business_unit_id == bu.id, Delivery.external_id == rec.external_id)).first()
+    account, delivery = locate(uow, bu, rec, Delivery)
     order = find_order(uow, account, rec.order_external_id) if rec.order_external_id else None
     if delivery is None:
         if order is not None:
@@ -66,7 +54,8 @@ def record_delivery(uow: UnitOfWork, bu: BusinessUnit, rec: DeliveryRecord) -> R
         session.add(delivery)
         session.flush()
         return Recorded("delivery", rec.external_id, delivery.id, Change.CREATED)
-    _same_account(delivery, account)
+    same_account(delivery, account, _("Delivery {number} belongs to another customer.",
+                                      number=rec.external_id))
     if (delivery.amount, delivery.shipped_on) == (rec.amount, rec.shipped_on):
         return Recorded("delivery", rec.external_id, delivery.id, Change.UNCHANGED)
     if delivery.amount != rec.amount:
@@ -103,13 +92,11 @@ def record_invoice(uow: UnitOfWork, bu: BusinessUnit, rec: InvoiceRecord) -> Rec
     shipped, not invoiced. Named by order without deliveries, the part not yet shipped is
     billed from the order's open amount."""
     session, now = uow.session, uow.now()
-    account = resolve_account(session, bu.id, rec)
-    uow.lock_account(account.id)
-    invoice = session.scalars(select(Invoice).where(
-        Invoice.business_unit_id == bu.id, Invoice.external_id == rec.external_id)).first()
+    account, invoice = locate(uow, bu, rec, Invoice)
     due = rec.due_date or rec.issue_date + dt.timedelta(days=account.payment_terms_days)
     if invoice is not None:
-        _same_account(invoice, account)
+        same_account(invoice, account, _("Invoice {number} belongs to another customer.",
+                                         number=rec.external_id))
         return _update_invoice(uow, invoice, rec, due)
     invoice = Invoice(business_unit_id=bu.id, account_id=account.id,
                       external_id=rec.external_id, amount=rec.amount, open_amount=rec.amount,

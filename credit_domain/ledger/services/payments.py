@@ -16,7 +16,7 @@ from credit_domain.ledger.models import CreditNote, Invoice, Payment
 from credit_domain.ledger.problems import Loc, reject
 from credit_domain.ledger.records import AllocationIn, CreditNoteRecord, PaymentRecord
 from credit_domain.ledger.services import allocation
-from credit_domain.ledger.services.common import Change, Recorded, resolve_account
+from credit_domain.ledger.services.common import Change, Recorded, locate, same_account
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -62,10 +62,7 @@ def record_payment(uow: UnitOfWork, bu: BusinessUnit, rec: PaymentRecord) -> Rec
     what is left stays unapplied. A new payment raises ``PaymentReceived`` with the days late
     of each invoice it settled."""
     session, now = uow.session, uow.now()
-    account = resolve_account(session, bu.id, rec)
-    uow.lock_account(account.id)
-    payment = session.scalars(select(Payment).where(
-        Payment.business_unit_id == bu.id, Payment.external_id == rec.external_id)).first()
+    account, payment = locate(uow, bu, rec, Payment)
     if payment is None:
         payment = Payment(business_unit_id=bu.id, account_id=account.id,
                           external_id=rec.external_id, amount=rec.amount,
@@ -77,9 +74,8 @@ def record_payment(uow: UnitOfWork, bu: BusinessUnit, rec: PaymentRecord) -> Rec
         uow.publish(PaymentReceived(bu.id, account.id, payment.id, payment.amount,
                                     payment.received_on, _days_late(settled, rec.received_on)))
         return Recorded("payment", rec.external_id, payment.id, Change.CREATED)
-    if payment.account_id != account.id:
-        raise reject(("customer_external_id",), _(
-            "Payment {number} belongs to another customer.", number=rec.external_id))
+    same_account(payment, account, _("Payment {number} belongs to another customer.",
+                                     number=rec.external_id))
     before = {"amount": payment.amount, "received_on": payment.received_on,
               "allocations": allocation.current_plan(session, payment_id=payment.id)}
     wanted = None if rec.allocations is None else _merged(rec.allocations)
@@ -114,10 +110,7 @@ def _apply(uow: UnitOfWork, account: CreditAccount, payment: Payment, rec: Payme
 def record_credit_note(uow: UnitOfWork, bu: BusinessUnit, rec: CreditNoteRecord) -> Recorded:
     """A credit note reduces the invoice it names (or the oldest due ones)."""
     session, now = uow.session, uow.now()
-    account = resolve_account(session, bu.id, rec)
-    uow.lock_account(account.id)
-    note = session.scalars(select(CreditNote).where(
-        CreditNote.business_unit_id == bu.id, CreditNote.external_id == rec.external_id)).first()
+    account, note = locate(uow, bu, rec, CreditNote)
     wanted = ([AllocationIn(invoice_external_id=rec.invoice_external_id, amount=rec.amount)]
               if rec.invoice_external_id else None)
     if note is None:
@@ -129,9 +122,8 @@ def record_credit_note(uow: UnitOfWork, bu: BusinessUnit, rec: CreditNoteRecord)
         session.flush()
         change = Change.CREATED
     else:
-        if note.account_id != account.id:
-            raise reject(("customer_external_id",), _(
-                "Credit note {number} belongs to another customer.", number=rec.external_id))
+        same_account(note, account, _("Credit note {number} belongs to another customer.",
+                                      number=rec.external_id))
         before = {"amount": note.amount, "issued_on": note.issued_on,
                   "allocations": allocation.current_plan(session, credit_note_id=note.id)}
         same_target = wanted is None or _merged(wanted) == before["allocations"]
