@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from credit_domain.bootstrap import Domain, build_domain
 from credit_domain.db.models import Base
 from credit_domain.events import InvoiceOverdue
+from credit_domain.outbox.models import OutboxMessage
 from credit_domain.policy.models import PolicyVersion
 from credit_domain.policy.store import PolicyInvalid, parse_policy
 from credit_domain.rules.models import RuleFiring
@@ -27,7 +28,10 @@ rules:
     when: order_checked
     if: amount >= 100
     then:
-      - notify: {to: [owner], message: "订单 {order_external_id}：{amount}"}
+      - notify:
+          to: [owner]
+          channels: [credit-alerts]
+          message: "订单 {order_external_id}：{amount}"
 """
 BAD = """
 rules:
@@ -83,7 +87,11 @@ def test_a_new_policy_is_picked_up_without_restart_and_a_bad_one_is_refused(
         other.dispose()
     check(domain, shop.bu_id, "SO-2", "500")
     assert firings(domain) == [("every-order", [("notify", "done")])]
+    assert [m[0] for m in messages(domain)] == [shop.sales_id, None]  # None: the channel
     assert messages(domain)[-1][2] == "华东机电有限公司：订单 SO-2：¥500.00"
+    with domain.read() as s:
+        channel = s.scalars(select(OutboxMessage).where(OutboxMessage.channel.is_not(None))).one()
+    assert (channel.channel, channel.business_unit_id) == ("credit-alerts", shop.bu_id)
     with domain.read() as s:
         versions = s.scalars(select(PolicyVersion).where(PolicyVersion.kind == "rules")).all()
     assert [(v.version, v.created_by, v.active) for v in versions] == [
