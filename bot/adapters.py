@@ -1,5 +1,8 @@
-"""Imports every adapter module that registers a runtime hook or web routes. One line each."""
+"""Imports every adapter module that registers a runtime hook or web routes.
 
-import bot.web.api.customers
-import bot.web.api.ledger
+One import per line (this file merges with git's union driver, see .gitattributes).
+"""
+
+import bot.web.api.customers  # noqa: F401
+import bot.web.api.ledger  # noqa: F401
 import bot.web.api.orders  # noqa: F401

@@ -87,8 +87,8 @@ def build_domain(
     domain = Domain(
         engine=engine,
         clock=clock or SystemClock(),
-        # Policies are read on their own connection, often inside a write transaction: a read
-        # session, so that on SQLite it does not wait for the write lock its caller holds.
+        # Reads only: services call policies.get inside their own write transaction, and on
+        # SQLite a second writer would wait for that very transaction.
         policies=PolicyStore(read_factory, directory=policy_dir),
         session_factory=session_factory,
         read_session_factory=read_factory,

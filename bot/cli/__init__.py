@@ -1,16 +1,17 @@
-"""The ``creditbot`` command. Each module adds its commands to :data:`app`."""
+"""The ``creditbot`` command. Each module adds its commands to :data:`app`; import it here.
+
+One import per line (this file merges with git's union driver, see .gitattributes).
+"""
 
 from __future__ import annotations
 
-from bot.cli import (  # noqa: F401  (register commands)
-    apikeys,
-    customers,
-    db,
-    demo,
-    imports,
-    rules,
-    serve,
-)
+import bot.cli.apikeys  # noqa: F401
+import bot.cli.customers  # noqa: F401
+import bot.cli.db  # noqa: F401
+import bot.cli.demo  # noqa: F401
+import bot.cli.imports  # noqa: F401
+import bot.cli.rules  # noqa: F401
+import bot.cli.serve  # noqa: F401
 from bot.cli.base import app
 
 
