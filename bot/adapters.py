@@ -10,3 +10,6 @@ import bot.slack.connector
 import bot.web.analytics_api
 import bot.web.chart_links
 import bot.web.dashboard  # noqa: F401
+import bot.web.api.customers  # noqa: F401
+import bot.web.api.ledger  # noqa: F401
+import bot.web.api.orders  # noqa: F401

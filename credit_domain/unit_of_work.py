@@ -160,6 +160,15 @@ class UnitOfWork:
         return account
 
     # -- commit ------------------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        """Handle the events raised so far and write their outbox messages and audit events,
+        without committing: a long import calls it every few hundred rows so that its memory
+        stays flat in the number of rows."""
+        self._dispatch_events()
+        self.session.flush()
+        self._write_outbox()
+        self._write_audit()
+
     def commit(self) -> None:
         self._dispatch_events()
         self.session.flush()

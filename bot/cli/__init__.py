@@ -16,6 +16,13 @@ import bot.cli.people
 import bot.cli.policy
 import bot.cli.serve
 import bot.cli.web  # noqa: F401
+import bot.cli.apikeys  # noqa: F401
+import bot.cli.customers  # noqa: F401
+import bot.cli.db  # noqa: F401
+import bot.cli.demo  # noqa: F401
+import bot.cli.imports  # noqa: F401
+import bot.cli.rules  # noqa: F401
+import bot.cli.serve  # noqa: F401
 from bot.cli.base import app
 
 

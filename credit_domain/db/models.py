@@ -14,6 +14,16 @@ import credit_domain.ledger.models
 import credit_domain.orgs.models
 import credit_domain.outbox.models
 import credit_domain.policy.models  # noqa: F401
+import credit_domain.accounts.models  # noqa: F401
+import credit_domain.apikeys.models  # noqa: F401
+import credit_domain.audit.models  # noqa: F401
+import credit_domain.customers.models  # noqa: F401
+import credit_domain.inbound.models  # noqa: F401
+import credit_domain.ledger.models  # noqa: F401
+import credit_domain.orgs.models  # noqa: F401
+import credit_domain.outbox.models  # noqa: F401
+import credit_domain.policy.models  # noqa: F401
+import credit_domain.rules.models  # noqa: F401
 from credit_domain.db.base import Base
 
 __all__ = ["Base"]

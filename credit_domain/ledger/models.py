@@ -25,11 +25,12 @@ class OrderStatus(enum.StrEnum):
     RESERVED = "reserved"  # passed the credit check; its open amount is exposure
     BLOCKED = "blocked"  # failed the check; no exposure until released
     RELEASED = "released"  # released by an approved order-release application; exposure
+    CONFIRMED = "confirmed"  # the ERP confirmed a reserved or released order; exposure
     COMPLETED = "completed"  # fully shipped
     CANCELLED = "cancelled"
 
 
-OPEN_ORDER_STATUSES = (OrderStatus.RESERVED, OrderStatus.RELEASED)
+OPEN_ORDER_STATUSES = (OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.CONFIRMED)
 
 
 class Order(Timestamped, Base):

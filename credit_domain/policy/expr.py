@@ -87,8 +87,23 @@ class Expression:
 
     @cached_property
     def names(self) -> frozenset[str]:
-        """The free variables the expression refers to (top-level identifiers)."""
-        return frozenset(str(node.children[0]) for node in self._ast.find_data("ident"))
+        """The free variables the expression refers to (top-level identifiers), without the
+        variables that macros bind (``r`` in ``reasons.exists(r, r == "x")``)."""
+        idents = {str(node.children[0]) for node in self._ast.find_data("ident")}
+        return frozenset(idents - self._macro_variables())
+
+    def _macro_variables(self) -> set[str]:
+        bound = set()
+        for node in self._ast.find_data("member_dot_arg"):
+            if str(node.children[1]) not in _MACROS or len(node.children) < 3:
+                continue
+            if not node.children[2].children:
+                continue
+            first = node.children[2].children[0]
+            tokens = list(first.scan_values(lambda _v: True))
+            if len(tokens) == 1 and any(first.find_data("ident")):
+                bound.add(str(tokens[0]))
+        return bound
 
     @cached_property
     def functions(self) -> frozenset[str]:

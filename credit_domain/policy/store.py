@@ -167,25 +167,33 @@ class PolicyStore:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _refused: dict[str, str] = field(default_factory=dict, init=False)
 
-    def get(self, business_unit_id: int, kind: str) -> Any:
+    def get(self, business_unit_id: int, kind: str, session: Session | None = None) -> Any:
         """The policy of ``kind`` in force for the business unit (the shipped default until
-        someone installs another)."""
+        someone installs another). Inside a unit of work pass its ``session``: the version
+        check then needs no second connection."""
         key = (business_unit_id, kind)
         cached = self._cache.get(key)
         now = time.monotonic()
         if cached and now - cached.checked_at < self.refresh_seconds:
             return cached.model
-        with self.session_factory() as session:
-            active = self._active(session, business_unit_id, kind)
-            if cached and active is not None and active.id == cached.version_id:
-                cached.checked_at = now
-                return cached.model
-            if active is None:
-                model = parse_policy(kind, get_kind(kind).default.read_text("utf-8"))
-                version_id = 0
-            else:
-                model = parse_policy(kind, active.content)
-                version_id = active.id
+        if session is not None:
+            return self._load(session, key, cached, now)
+        with self.session_factory() as own:
+            return self._load(own, key, cached, now)
+
+    def _load(self, session: Session, key: tuple[int, str], cached: _Cached | None,
+              now: float) -> Any:
+        business_unit_id, kind = key
+        active = self._active(session, business_unit_id, kind)
+        if cached and (active.id if active else 0) == cached.version_id:
+            cached.checked_at = now
+            return cached.model
+        if active is None:
+            model = parse_policy(kind, get_kind(kind).default.read_text("utf-8"))
+            version_id = 0
+        else:
+            model = parse_policy(kind, active.content)
+            version_id = active.id
         with self._lock:
             self._cache[key] = _Cached(version_id, model, now)
         return model

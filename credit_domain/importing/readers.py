@@ -1,0 +1,76 @@
+"""Reading import files row by row, never the whole file at once: CSV (UTF-8, or GB18030 as
+Excel saves it on Chinese Windows) and XLSX (openpyxl's read-only, streaming mode)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import pathlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import openpyxl
+
+from credit_domain.errors import InvalidInput
+from credit_domain.i18n import text_factory
+
+_ = text_factory("credit_domain")
+
+
+@dataclass
+class Sheet:
+    """The header row and an iterator of ``(row number, cells)`` after it; ``size`` is the
+    number of data rows when the format says so cheaply (XLSX), else None."""
+
+    header: list[Any]
+    rows: Iterator[tuple[int, list[Any]]]
+    size: int | None
+
+
+def _encoding(path: pathlib.Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a cut multi-byte character at the end is fine
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+@contextmanager
+def open_sheet(path: pathlib.Path) -> Iterator[Sheet]:
+    """Open a CSV or XLSX file; the first non-empty row is the header."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(encoding=_encoding(path), newline="") as fh:
+            yield _sheet((i + 1, row) for i, row in enumerate(csv.reader(fh)))
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+            raise InvalidInput(_("{file} is not a readable XLSX file: {error}",
+                                 file=path.name, error=str(exc))) from None
+        try:
+            ws = book.worksheets[0]
+            rows = ((i, list(row)) for i, row in enumerate(ws.iter_rows(values_only=True), 1))
+            sheet = _sheet(rows)
+            sheet.size = max(0, (ws.max_row or 0) - 1) if ws.max_row else None
+            yield sheet
+        finally:
+            book.close()
+    else:
+        raise InvalidInput(_("Import .csv or .xlsx files, not {file}.", file=path.name))
+
+
+def _sheet(rows: Iterator[tuple[int, list[Any]]]) -> Sheet:
+    for _number, cells in rows:
+        if not _blank(cells):
+            return Sheet(list(cells), ((n, c) for n, c in rows if not _blank(c)), None)
+    return Sheet([], iter(()), 0)

@@ -1,0 +1,111 @@
+"""What every ledger service shares: the business unit a caller may write to, the account a
+record refers to, and the answer each record gets."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit_domain.accounts.models import CreditAccount
+from credit_domain.customers.master import surviving
+from credit_domain.customers.models import Customer
+from credit_domain.errors import NotFound
+from credit_domain.i18n import Text, text_factory
+from credit_domain.ledger.problems import reject
+from credit_domain.ledger.records import CustomerRef
+from credit_domain.orgs.models import BusinessUnit
+from credit_domain.unit_of_work import UnitOfWork
+
+_ = text_factory("credit_domain")
+Row = TypeVar("Row")
+
+
+class Caller(Protocol):
+    """Who pushes records: an API client (its key's business units) or a person (their
+    roles); both refuse a business unit they are not valid for."""
+
+    def require_business_unit(self, business_unit_id: int) -> None: ...
+
+
+def business_unit_for(session: Session, code: str, caller: Caller) -> BusinessUnit:
+    """The business unit ``code``, if ``caller`` may work in it (Forbidden otherwise)."""
+    bu = session.scalars(select(BusinessUnit).where(BusinessUnit.code == code)).first()
+    if bu is None:
+        raise NotFound(_("There is no business unit {code}.", code=code))
+    caller.require_business_unit(bu.id)
+    return bu
+
+
+class Change(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The answer to one pushed record."""
+
+    kind: str
+    external_id: str
+    id: int
+    change: Change
+
+
+def account_of_customer(session: Session, business_unit_id: int,
+                        customer: Customer) -> CreditAccount | None:
+    customer = surviving(session, customer)
+    return session.scalars(select(CreditAccount).where(
+        CreditAccount.business_unit_id == business_unit_id,
+        CreditAccount.customer_id == customer.id)).first()
+
+
+def resolve_account(session: Session, business_unit_id: int, ref: CustomerRef) -> CreditAccount:
+    """The credit account in the business unit of the customer ``ref`` names (by customer
+    number, USCC or id); a merged customer resolves to the one it was merged into."""
+    account: CreditAccount | None = None
+    field, value = "customer_id", str(ref.customer_id)
+    if ref.customer_external_id:
+        field, value = "customer_external_id", ref.customer_external_id
+        found = session.execute(
+            select(CreditAccount, Customer.merged_into_id)
+            .join(Customer, Customer.id == CreditAccount.customer_id)
+            .where(CreditAccount.business_unit_id == business_unit_id,
+                   CreditAccount.external_id == ref.customer_external_id)).first()
+        account = found[0] if found else None
+        if found is not None and found[1] is not None:
+            account = account_of_customer(session, business_unit_id, found[0].customer)
+    elif ref.customer_uscc:
+        field, value = "customer_uscc", ref.customer_uscc
+        customer = session.scalars(select(Customer).where(
+            Customer.uscc == ref.customer_uscc)).first()
+        account = account_of_customer(session, business_unit_id, customer) if customer else None
+    elif ref.customer_id is not None:
+        customer = session.get(Customer, ref.customer_id)
+        account = account_of_customer(session, business_unit_id, customer) if customer else None
+    if account is None:
+        raise reject((field,), _("No customer {ref} has a credit account in this business "
+                                 "unit.", ref=value))
+    return account
+
+
+def locate(uow: UnitOfWork, bu: BusinessUnit, rec: Any, model: type[Row]
+           ) -> tuple[CreditAccount, Row | None]:
+    """The (locked) account a ledger record belongs to, and the row that already carries the
+    record's number in the business unit, if any."""
+    account = resolve_account(uow.session, bu.id, rec)
+    uow.lock_account(account.id)
+    column: Any = model
+    existing = uow.session.scalars(select(model).where(
+        column.business_unit_id == bu.id, column.external_id == rec.external_id)).first()
+    return account, existing
+
+
+def same_account(existing: Any, account: CreditAccount, message: Text) -> None:
+    """Refuse a number the ERP already used for another customer's record."""
+    if existing.account_id != account.id:
+        raise reject(("customer_external_id",), message)

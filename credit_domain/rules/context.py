@@ -1,0 +1,108 @@
+"""What a rule's condition, amounts and messages can refer to, event by event.
+
+Every event offers its own fields (``amount``, ``days_overdue``, ``reasons``…) and the state of
+its credit account now (``grade``, ``score``, ``credit_limit``, ``available``, ``utilisation``…);
+``payment_received`` adds ``max_days_late`` and ``consecutive_on_time_payments``. The names are
+known before any event happens, so a policy naming something that does not exist is refused
+when it is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from credit_domain.accounts.exposure import account_exposure
+from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.clock import local_date
+from credit_domain.events import DomainEvent
+from credit_domain.ledger.models import Allocation, Invoice, Payment
+
+ACCOUNT_NAMES = frozenset({
+    "account_id", "customer", "customer_id", "business_unit", "grade", "score",
+    "credit_limit", "effective_limit", "exposure", "available", "utilisation",
+    "overdue_amount", "on_hold", "payment_terms_days", "owner_id", "scored", "graded",
+})
+EXTRA_NAMES = {"payment_received": frozenset({"max_days_late", "consecutive_on_time_payments"})}
+_HIDDEN = frozenset({"business_unit_id"})
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def event_types() -> dict[str, type[DomainEvent]]:
+    """Every domain event by its policy name (``order_checked``…), including events other
+    features define."""
+    found: dict[str, type[DomainEvent]] = {}
+    pending = list(DomainEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found[_snake(cls.__name__)] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def names_for(event: str) -> frozenset[str]:
+    """The names a rule on ``event`` may use."""
+    cls = event_types()[event]
+    fields = {f.name for f in dataclasses.fields(cls)} - _HIDDEN
+    return frozenset(fields | ACCOUNT_NAMES | EXTRA_NAMES.get(event, frozenset()))
+
+
+def build_context(session: Session, event: DomainEvent, now: dt.datetime) -> dict[str, Any]:
+    """The values of every name for ``event`` (account figures as of ``now``)."""
+    ctx: dict[str, Any] = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)
+                           if f.name not in _HIDDEN}
+    account_id = getattr(event, "account_id", None)
+    account = session.get(CreditAccount, account_id) if account_id is not None else None
+    if account is not None:
+        ctx.update(account_context(session, account, now))
+    if event.name == "payment_received":
+        late = list(ctx.get("days_late") or ())
+        ctx["max_days_late"] = max(late) if late else 0
+        ctx["consecutive_on_time_payments"] = on_time_streak(session, ctx["payment_id"])
+    return ctx
+
+
+def account_context(session: Session, account: CreditAccount, now: dt.datetime
+                    ) -> dict[str, Any]:
+    today = local_date(now, account.business_unit.timezone)
+    e = account_exposure(session, account.id, today)
+    return {
+        "account_id": account.id, "customer": account.customer.legal_name,
+        "customer_id": account.customer_id, "business_unit": account.business_unit.code,
+        "grade": account.grade, "score": account.score, "credit_limit": account.credit_limit,
+        # CEL compares a number with null as an error: test these first (scored && score < 50)
+        "scored": account.score is not None, "graded": account.grade is not None,
+        "effective_limit": e.effective_limit, "exposure": e.exposure,
+        "available": e.available, "utilisation": e.utilisation or 0.0,
+        "overdue_amount": e.overdue, "on_hold": account.status == AccountStatus.ON_HOLD,
+        "payment_terms_days": account.payment_terms_days, "owner_id": account.owner_id,
+    }
+
+
+def on_time_streak(session: Session, payment_id: int) -> int:
+    """How many payments in a row, up to and including ``payment_id``, applied nothing after
+    the due date (payments applied to nothing do not count either way)."""
+    this = session.get(Payment, payment_id)
+    if this is None:
+        return 0
+    applied = exists().where(Allocation.payment_id == Payment.id)
+    late = exists().where(Allocation.payment_id == Payment.id,
+                          Allocation.invoice_id == Invoice.id,
+                          Allocation.applied_on > Invoice.due_date)
+    up_to = and_(Payment.account_id == this.account_id, applied, or_(
+        Payment.received_on < this.received_on,
+        and_(Payment.received_on == this.received_on, Payment.id <= this.id)))
+    last_late = session.execute(
+        select(Payment.received_on, Payment.id).where(up_to, late)
+        .order_by(Payment.received_on.desc(), Payment.id.desc()).limit(1)).first()
+    after = up_to if last_late is None else and_(up_to, or_(
+        Payment.received_on > last_late[0],
+        and_(Payment.received_on == last_late[0], Payment.id > last_late[1])))
+    return int(session.scalar(select(func.count()).select_from(Payment).where(after)) or 0)
