@@ -3,8 +3,8 @@
 One import per line (this file merges with git's union driver, see .gitattributes).
 """
 
-import credit_domain.applications.figures
-import credit_domain.applications.policy
+import credit_domain.applications.figures  # noqa: F401
+import credit_domain.applications.policy  # noqa: F401
 import credit_domain.db.models  # noqa: F401
 import credit_domain.orders.policy  # noqa: F401
 import credit_domain.rules.engine  # noqa: F401

@@ -5,24 +5,20 @@ One import per line (this file merges with git's union driver, see .gitattribute
 
 from __future__ import annotations
 
-import bot.cli.analytics
-import bot.cli.apikeys
-import bot.cli.applications
-import bot.cli.chat
-import bot.cli.db
-import bot.cli.demo
-import bot.cli.ops
-import bot.cli.people
-import bot.cli.policy
-import bot.cli.serve
-import bot.cli.web  # noqa: F401
+import bot.cli.analytics  # noqa: F401
 import bot.cli.apikeys  # noqa: F401
+import bot.cli.applications  # noqa: F401
+import bot.cli.chat  # noqa: F401
 import bot.cli.customers  # noqa: F401
 import bot.cli.db  # noqa: F401
 import bot.cli.demo  # noqa: F401
 import bot.cli.imports  # noqa: F401
+import bot.cli.ops  # noqa: F401
+import bot.cli.people  # noqa: F401
+import bot.cli.policy  # noqa: F401
 import bot.cli.rules  # noqa: F401
 import bot.cli.serve  # noqa: F401
+import bot.cli.web  # noqa: F401
 from bot.cli.base import app
 
 

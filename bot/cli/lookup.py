@@ -12,6 +12,7 @@ from credit_domain.accounts.models import CreditAccount
 from credit_domain.customers.services import find_accounts
 from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import text_factory
+from credit_domain.orgs.lookup import business_unit_by_code
 from credit_domain.orgs.models import BusinessUnit, Person, PlatformIdentity
 
 _ = text_factory("bot")
@@ -40,9 +41,7 @@ def pick_account(session: Session, query: str, bu_code: str | None,
     when given; a clear error when none or several match."""
     bu_id = None
     if bu_code:
-        bu_id = session.scalar(select(BusinessUnit.id).where(BusinessUnit.code == bu_code.upper()))
-        if bu_id is None:
-            raise InvalidInput(_("Unknown business unit {code}.", code=bu_code))
+        bu_id = business_unit_by_code(session, bu_code).id
     matches = find_accounts(session, actor or Actor.system("cli"), query, business_unit_id=bu_id)
     if not matches:
         raise NotFound(_("No customer matches {query}.", query=query))
@@ -58,10 +57,7 @@ def pick_account(session: Session, query: str, bu_code: str | None,
 
 
 def pick_unit(session: Session, code: str) -> BusinessUnit:
-    bu = session.scalar(select(BusinessUnit).where(BusinessUnit.code == code.upper()))
-    if bu is None:
-        raise InvalidInput(_("Unknown business unit {code}.", code=code))
-    return bu
+    return business_unit_by_code(session, code)
 
 
 def say(text: str, *, markup: bool = True) -> None:

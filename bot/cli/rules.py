@@ -8,13 +8,13 @@ import re
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cli.acting import acting_as
 from bot.cli.base import app, cli_locale, console, domain_errors, err_console, runtime
-from credit_domain.errors import InvalidInput, NotFound
+from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
+from credit_domain.orgs.lookup import business_unit_by_code
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.policy.store import PolicyInvalid, parse_policy
 from credit_domain.rules.policy import RulesPolicy
@@ -104,10 +104,7 @@ def install(
 
 
 def _unit(session: Session, code: str) -> BusinessUnit:
-    unit = session.scalars(select(BusinessUnit).where(BusinessUnit.code == code)).first()
-    if unit is None:
-        raise NotFound(_("There is no business unit {code}.", code=code))
-    return unit
+    return business_unit_by_code(session, code)
 
 
 @rules_app.command("show")

@@ -3,20 +3,11 @@
 One import per line (this file merges with git's union driver, see .gitattributes).
 """
 
-import credit_domain.accounts.models
-import credit_domain.apikeys.models
-import credit_domain.applications.models
-import credit_domain.audit.models
-import credit_domain.conversations.models
-import credit_domain.customers.models
-import credit_domain.inbound.models
-import credit_domain.ledger.models
-import credit_domain.orgs.models
-import credit_domain.outbox.models
-import credit_domain.policy.models  # noqa: F401
 import credit_domain.accounts.models  # noqa: F401
 import credit_domain.apikeys.models  # noqa: F401
+import credit_domain.applications.models  # noqa: F401
 import credit_domain.audit.models  # noqa: F401
+import credit_domain.conversations.models  # noqa: F401
 import credit_domain.customers.models  # noqa: F401
 import credit_domain.inbound.models  # noqa: F401
 import credit_domain.ledger.models  # noqa: F401

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from credit_domain.errors import Conflict, InvalidInput, NotFound
 from credit_domain.i18n import SUPPORTED_LOCALES, normalize_locale, text_factory
+from credit_domain.orgs.lookup import business_unit_by_code
 from credit_domain.orgs.models import (
-    BusinessUnit,
     Person,
     Platform,
     PlatformIdentity,
@@ -100,9 +100,7 @@ def add_person(uow: UnitOfWork, name: str, *, business_unit: str, role: str,
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("A person needs a name."))
-    bu = uow.session.scalar(select(BusinessUnit).where(BusinessUnit.code == business_unit))
-    if bu is None:
-        raise NotFound(_("There is no business unit {code}.", code=business_unit))
+    bu = business_unit_by_code(uow.session, business_unit)
     try:
         the_role = Role(role)
     except ValueError:

@@ -66,7 +66,7 @@ def test_bad_enrolments_change_nothing(sqlite_url: str, tmp_path: Path) -> None:
         assert r.returncode == 1 and message in r.stderr, (args, r.stderr)
     zh = creditbot(["people", "add", "钱七", "--bu", "XXX", "--role", "auditor"], sqlite_url,
                    tmp_path, lang="zh_CN.UTF-8")
-    assert "没有事业部 XXX" in zh.stderr
+    assert "不存在事业部 XXX" in zh.stderr
     with domain.read() as session:
         assert len(session.scalars(select(Person)).all()) == before
     domain.dispose()

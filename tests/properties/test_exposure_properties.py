@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from credit_domain.accounts.exposure import account_exposure
 from credit_domain.accounts.reservations import reserve
 from credit_domain.bootstrap import Domain
-from credit_domain.ledger.models import OrderStatus
+from credit_domain.ledger.models import OPEN_ORDER_STATUSES, OrderStatus
 from tests.factories import World
 
 TODAY = dt.date(2026, 3, 2)
@@ -49,7 +49,7 @@ def test_exposure_is_the_sum_of_its_categories(domain: Domain, ledger: dict) -> 
         for amount, invoiced in ledger["deliveries"]:
             w.delivery(acc, amount, invoiced=invoiced)
         open_orders = sum((a for a, s in ledger["orders"]
-                           if s in (OrderStatus.RESERVED, OrderStatus.RELEASED)), Decimal(0))
+                           if s in OPEN_ORDER_STATUSES), Decimal(0))
         for amount, status in ledger["orders"]:
             w.order(acc, amount, status=status)
         temp = Decimal(0)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.customers.master import surviving
 from credit_domain.customers.models import Customer
-from credit_domain.errors import NotFound
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.problems import reject
 from credit_domain.ledger.records import CustomerRef
+from credit_domain.orgs.lookup import business_unit_by_code
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -33,9 +33,7 @@ class Caller(Protocol):
 
 def business_unit_for(session: Session, code: str, caller: Caller) -> BusinessUnit:
     """The business unit ``code``, if ``caller`` may work in it (Forbidden otherwise)."""
-    bu = session.scalars(select(BusinessUnit).where(BusinessUnit.code == code)).first()
-    if bu is None:
-        raise NotFound(_("There is no business unit {code}.", code=code))
+    bu = business_unit_by_code(session, code)
     caller.require_business_unit(bu.id)
     return bu
 
