@@ -87,7 +87,9 @@ def build_domain(
     domain = Domain(
         engine=engine,
         clock=clock or SystemClock(),
-        policies=PolicyStore(session_factory, directory=policy_dir),
+        # Reads only (installs go through the caller's unit of work): a policy first needed
+        # inside a unit of work must not wait for that unit's own SQLite write lock.
+        policies=PolicyStore(read_factory, directory=policy_dir),
         session_factory=session_factory,
         read_session_factory=read_factory,
     )

@@ -3,4 +3,5 @@
 One line per feature; keep them sorted.
 """
 
-import credit_domain.db.models  # noqa: F401
+import credit_domain.db.models
+import credit_domain.monitoring.wiring  # noqa: F401

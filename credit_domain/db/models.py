@@ -7,6 +7,7 @@ from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.db.base import Base
 from credit_domain.inbound.models import ProcessedEvent
 from credit_domain.ledger.models import Allocation, CreditNote, Delivery, Invoice, Order, Payment
+from credit_domain.monitoring.models import JobRun, RaisedAlert, UtilisationState
 from credit_domain.orgs.models import (
     BusinessUnit,
     Person,
@@ -30,6 +31,7 @@ __all__ = [
     "CustomerAlias",
     "Delivery",
     "Invoice",
+    "JobRun",
     "Order",
     "OutboxMessage",
     "Payment",
@@ -37,8 +39,10 @@ __all__ = [
     "PlatformIdentity",
     "PolicyVersion",
     "ProcessedEvent",
+    "RaisedAlert",
     "Region",
     "RoleAssignment",
     "Team",
     "TemporaryLimit",
+    "UtilisationState",
 ]
