@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from credit_domain.monitoring.severity import Severity
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.models import Person, Role, RoleAssignment
-from credit_domain.policy.expr import Expression
+from credit_domain.policy.expr import Expression, ExpressionError
 from credit_domain.policy.store import register_kind
 
 Relation = Literal["owner", "manager", "region_director"]
@@ -33,8 +33,11 @@ ALERT_TYPES: dict[str, str] = {}
 # Names a route's ``when`` condition may use (every alert provides each one).
 ROUTE_NAMES = frozenset({"alert", "severity", "region", "team", "amount", "days_overdue",
                          "utilisation", "grade", "level"})
-ROUTE_DEFAULTS: dict[str, Any] = {"region": "", "team": "", "amount": 0.0, "days_overdue": 0,
-                                  "utilisation": 0.0, "grade": "", "level": 0}
+ROUTE_DEFAULTS: dict[str, Any] = {"alert": "", "severity": "info", "region": "", "team": "",
+                                  "amount": 0.0, "days_overdue": 0, "utilisation": 0.0,
+                                  "grade": "", "level": 0}
+_NUMBERS: dict[str, type] = {"amount": float, "utilisation": float, "days_overdue": int,
+                             "level": int}
 
 
 def register_alert_type(name: str, description: str) -> str:
@@ -81,6 +84,12 @@ class Route(_Strict):
     def _known_names(cls, value: Expression | None) -> Expression | None:
         if value is not None:
             value.check_names(ROUTE_NAMES)
+            try:  # CEL does not compare int with double: catch `amount >= 500000` now
+                value.test(ROUTE_DEFAULTS)
+            except ExpressionError as exc:
+                raise ValueError(f"{exc} (amount and utilisation are decimals: write "
+                                 f"500000.0; days_overdue and level are whole numbers)"
+                                 ) from None
         return value
 
     def matches(self, alert: str, severity: Severity, facts: Mapping[str, Any]) -> bool:
@@ -127,6 +136,8 @@ class Targets:
 def route_facts(alert: str, severity: Severity, facts: Mapping[str, Any]) -> dict[str, Any]:
     """The values a route condition sees: every name present, missing ones defaulted."""
     out = {**ROUTE_DEFAULTS, **{k: v for k, v in facts.items() if k in ROUTE_NAMES}}
+    for name, kind in _NUMBERS.items():
+        out[name] = kind(out[name])
     out.update(alert=alert, severity=severity.value)
     return out
 
