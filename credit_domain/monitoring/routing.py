@@ -84,12 +84,11 @@ class Route(_Strict):
     def _known_names(cls, value: Expression | None) -> Expression | None:
         if value is not None:
             value.check_names(ROUTE_NAMES)
-            try:  # CEL does not compare int with double: catch `amount >= 500000` now
+            try:  # a condition that cannot evaluate (e.g. `days_overdue > 3.5`) fails now
                 value.test(ROUTE_DEFAULTS)
             except ExpressionError as exc:
-                raise ValueError(f"{exc} (amount and utilisation are decimals: write "
-                                 f"500000.0; days_overdue and level are whole numbers)"
-                                 ) from None
+                raise ValueError(f"{exc} (amount and utilisation are decimals; days_overdue "
+                                 f"and level are whole numbers)") from None
         return value
 
     def matches(self, alert: str, severity: Severity, facts: Mapping[str, Any]) -> bool:

@@ -120,9 +120,10 @@ def test_next_working_time(local: str, expected: str) -> None:
     assert got.strftime("%Y-%m-%d %H:%M") == expected
 
 
-def test_a_condition_comparing_int_with_decimal_is_refused_on_load() -> None:
-    bad = "routes:\n  - alerts: [invoice_overdue]\n    when: amount >= 500000\n" \
-          "    to: {roles: [finance_manager]}\n"
-    with pytest.raises(PolicyInvalid) as err:
-        parse_policy("alerts", bad)
-    assert err.value.problems[0].line == 3 and "500000.0" in err.value.problems[0].message
+def test_a_condition_that_cannot_evaluate_is_refused_on_load() -> None:
+    policy = "routes:\n  - alerts: [invoice_overdue]\n    when: {cond}\n" \
+             "    to: {{roles: [finance_manager]}}\n"
+    parse_policy("alerts", policy.format(cond="amount >= 500000 && days_overdue > 3"))
+    with pytest.raises(PolicyInvalid) as err:  # a whole number compared with a decimal
+        parse_policy("alerts", policy.format(cond="days_overdue > 3.5"))
+    assert err.value.problems[0].line == 3 and "whole numbers" in err.value.problems[0].message
