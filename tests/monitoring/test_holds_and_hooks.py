@@ -1,0 +1,86 @@
+"""The hold service other features share, and the jobs waiting for the workflow engine and
+the bureau provider."""
+
+from collections.abc import Mapping
+
+import pytest
+from sqlalchemy import select
+
+from credit_domain.access import Actor, load_actor
+from credit_domain.accounts.holds import place_hold, release_hold
+from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.audit.models import AuditEvent
+from credit_domain.bootstrap import Domain
+from credit_domain.errors import Forbidden, InvalidInput
+from credit_domain.events import HoldChanged
+from credit_domain.monitoring.runner import JobContext, Unit
+from credit_domain.unit_of_work import UnitOfWork
+from tests.monitoring.helpers import add_account, events_of, make_org, run, sent
+
+
+def actor(domain: Domain, person_id: int) -> Actor:
+    with domain.read() as s:
+        return load_actor(s, person_id)
+
+
+def test_place_and_release_are_audited_idempotent_and_authorised(any_domain: Domain) -> None:
+    org = make_org(any_domain)
+    acc = add_account(any_domain, org, "甲公司")
+    finance = actor(any_domain, org.finance)
+    events = events_of(any_domain)
+    with pytest.raises(Forbidden), any_domain.uow() as uow:
+        place_hold(uow, acc, "suspicious", actor(any_domain, org.seller))
+    with pytest.raises(InvalidInput), any_domain.uow() as uow:
+        place_hold(uow, acc, "  ", finance)
+    for _ in range(2):  # a double tap holds once
+        with any_domain.uow(finance) as uow:
+            place_hold(uow, acc, "法院冻结 court freeze", finance)
+            uow.commit()
+    with any_domain.uow(finance) as uow:
+        assert release_hold(uow, acc, "paid in full", finance).changed
+        uow.commit()
+    with any_domain.uow(finance) as uow:
+        assert not release_hold(uow, acc, "again", finance).changed
+        uow.commit()
+    with any_domain.read() as s:
+        account = s.get(CreditAccount, acc)
+        actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert account.status == AccountStatus.ACTIVE and account.hold_reason is None
+    assert actions == ["hold.placed", "hold.released"]
+    assert [(e.on_hold, e.reason) for e in events if isinstance(e, HoldChanged)] == [
+        (True, "法院冻结 court freeze"), (False, "paid in full")]
+    kinds = [m.kind for m in sent(any_domain) if m.person_id == org.seller]
+    assert kinds == ["alert.credit_hold", "alert.credit_hold_released"]
+
+
+def test_sla_and_bureau_jobs_say_they_are_not_available_yet(domain: Domain) -> None:
+    make_org(domain)
+    for job in ("approval-sla", "bureau-refresh"):
+        report = run(domain, job)
+        assert report.status == "ok" and "not available yet" in report.notes[0]
+        assert not report.counts and sent(domain) == []
+
+
+def test_sla_and_bureau_jobs_call_their_ports_per_unit(domain: Domain) -> None:
+    org = make_org(domain)
+    seen: list[tuple[str, int]] = []
+
+    def sla(uow: UnitOfWork, business_unit_id: int) -> Mapping[str, int]:
+        seen.append(("sla", business_unit_id))
+        uow.notify("approval.reminder", person_id=org.manager, business_unit_id=business_unit_id,
+                   dedupe_key="reminder:1")
+        return {"reminders": 1}
+
+    def bureau(ctx: JobContext, unit: Unit) -> None:
+        seen.append(("bureau", unit.id))
+        with ctx.step(unit, "customer 1"):
+            raise RuntimeError("provider timeout")
+
+    domain.ports.update(approval_sla=sla, bureau_refresh=bureau)
+    assert run(domain, "approval-sla").counts == {"reminders": 1}
+    dry = run(domain, "approval-sla", dry_run=True)
+    assert [m.kind for m in dry.messages] == ["approval.reminder"]
+    report = run(domain, "bureau-refresh")
+    assert report.status == "failed" and "provider timeout" in report.errors[0]
+    assert seen == [("sla", org.bu), ("sla", org.bu), ("bureau", org.bu)]
+    assert [m.kind for m in sent(domain)] == ["approval.reminder"]
