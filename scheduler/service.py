@@ -24,7 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from credit_domain.bootstrap import Domain
 from credit_domain.monitoring.jobs import run_job
-from credit_domain.monitoring.runs import is_claimed, last_scheduled
+from credit_domain.monitoring.runs import is_claimed, last_scheduled, runner_name
 from scheduler.schedules import SCHEDULES, Schedule, fire_times_between, latest_fire_time
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,10 @@ class MonitoringScheduler:
     """The monitoring jobs on an in-memory APScheduler ``BackgroundScheduler``."""
 
     def __init__(self, domain: Domain, *, timezone: str = "Asia/Shanghai",
-                 schedules: Iterable[Schedule] = SCHEDULES, max_workers: int = 4) -> None:
+                 schedules: Iterable[Schedule] = SCHEDULES, max_workers: int = 4,
+                 runner: str | None = None) -> None:
         self.domain = domain
+        self.runner = runner or runner_name()
         self.timezone = timezone
         self.schedules = {s.job: s for s in schedules}
         self.triggers = {name: s.trigger(timezone) for name, s in self.schedules.items()}
@@ -91,7 +93,8 @@ class MonitoringScheduler:
         missed = 0 if previous is None else max(
             0, fire_times_between(self.triggers[name], previous, tick) - 1)
         report = run_job(self.domain, name, scheduled_for=tick, missed=missed,
-                         trigger="catch-up" if now - tick > LATE else "schedule")
+                         trigger="catch-up" if now - tick > LATE else "schedule",
+                         runner=self.runner)
         if report is None:
             log.info("%s tick %s ran in another process", name, tick)
         else:

@@ -56,7 +56,8 @@ def get_job(name: str) -> JobDefinition:
 
 def run_job(domain: Domain, name: str, *, dry_run: bool = False,
             only_units: Iterable[str] | None = None, scheduled_for: dt.datetime | None = None,
-            trigger: str = "manual", missed: int = 0) -> JobReport | None:
+            trigger: str = "manual", missed: int = 0, runner: str | None = None
+            ) -> JobReport | None:
     """Run job ``name`` now. A real run first claims (``name``, ``scheduled_for``) in the job
     runs and returns None when another process already has; a dry run claims nothing,
     changes nothing and reports what it would send to whom."""
@@ -66,7 +67,8 @@ def run_job(domain: Domain, name: str, *, dry_run: bool = False,
     if dry_run:
         job.service(ctx)
         return ctx.report
-    run_id = claim_run(domain, name, scheduled_for or ctx.now, trigger=trigger, missed=missed)
+    run_id = claim_run(domain, name, scheduled_for or ctx.now, trigger=trigger, missed=missed,
+                       runner=runner)
     if run_id is None:
         return None
     try:
