@@ -112,7 +112,7 @@ def test_a_lease_keeps_others_off_until_it_expires(any_domain: Domain,
             return {"ok": True}
 
     crashed = Dispatcher(any_domain, lambda: Recording(), lease_seconds=120)
-    token, claimed = crashed.claim()  # … and the process dies before sending
+    _token, claimed = crashed.claim()  # … and the process dies before sending
     assert len(claimed) == 2
     other = Dispatcher(any_domain, lambda: Recording())
     assert other.drain().claimed == 0  # leased
