@@ -8,12 +8,13 @@ same :class:`~credit_domain.events.HoldChanged` event, whoever placed it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from credit_domain.access import Actor
-from credit_domain.accounts.models import AccountStatus
+from credit_domain.accounts.models import AccountStatus, CreditAccount
 from credit_domain.errors import Conflict, InvalidInput
 from credit_domain.events import HoldChanged
-from credit_domain.i18n import text_factory
+from credit_domain.i18n import Text, text_factory
 from credit_domain.orgs.models import Role
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -33,46 +34,45 @@ class HoldResult:
 def place_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor) -> HoldResult:
     """Put a credit account on hold with ``reason``. Placing a hold on an account already on
     hold changes nothing (the first reason stays); a closed account cannot be held."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("A hold needs a reason."))
-    account = uow.lock_account(account_id)
-    by.require_role(account.business_unit_id, *HOLD_ROLES)
+    account = _locked(uow, account_id, reason, by, _("A hold needs a reason."))
     if account.status == AccountStatus.ON_HOLD:
         return HoldResult(account_id, True, changed=False)
     if account.status == AccountStatus.CLOSED:
         raise Conflict(_("Credit account {id} is closed.", id=account_id))
     before = {"status": account.status, "version": account.version}
     account.status, account.hold_reason, account.hold_since = (
-        AccountStatus.ON_HOLD, reason, uow.now())
-    account.version += 1
-    account.updated_at = uow.now()
-    uow.audit("hold.placed", "credit_account", account_id,
-              business_unit_id=account.business_unit_id, before=before,
-              after={"status": account.status, "version": account.version}, reason=reason,
-              actor=by.ref)
-    uow.publish(HoldChanged(account.business_unit_id, account_id, on_hold=True, reason=reason))
-    return HoldResult(account_id, True, changed=True)
+        AccountStatus.ON_HOLD, reason.strip(), uow.now())
+    return _changed(uow, account, "hold.placed", before, reason.strip(), by)
 
 
 def release_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor) -> HoldResult:
     """Release a hold with ``reason``; releasing an account that is not on hold changes
     nothing."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Releasing a hold needs a reason."))
-    account = uow.lock_account(account_id)
-    by.require_role(account.business_unit_id, *HOLD_ROLES)
+    account = _locked(uow, account_id, reason, by, _("Releasing a hold needs a reason."))
     if account.status != AccountStatus.ON_HOLD:
         return HoldResult(account_id, False, changed=False)
     before = {"status": account.status, "hold_reason": account.hold_reason,
               "hold_since": account.hold_since, "version": account.version}
     account.status, account.hold_reason, account.hold_since = AccountStatus.ACTIVE, None, None
+    return _changed(uow, account, "hold.released", before, reason.strip(), by)
+
+
+def _locked(uow: UnitOfWork, account_id: int, reason: str, by: Actor,
+            missing_reason: Text) -> CreditAccount:
+    if not (reason or "").strip():
+        raise InvalidInput(missing_reason)
+    account = uow.lock_account(account_id)
+    by.require_role(account.business_unit_id, *HOLD_ROLES)
+    return account
+
+
+def _changed(uow: UnitOfWork, account: CreditAccount, action: str, before: dict[str, Any],
+             reason: str, by: Actor) -> HoldResult:
     account.version += 1
     account.updated_at = uow.now()
-    uow.audit("hold.released", "credit_account", account_id,
-              business_unit_id=account.business_unit_id, before=before,
-              after={"status": account.status, "version": account.version}, reason=reason,
-              actor=by.ref)
-    uow.publish(HoldChanged(account.business_unit_id, account_id, on_hold=False, reason=reason))
-    return HoldResult(account_id, False, changed=True)
+    uow.audit(action, "credit_account", account.id, business_unit_id=account.business_unit_id,
+              before=before, after={"status": account.status, "version": account.version},
+              reason=reason, actor=by.ref)
+    uow.publish(HoldChanged(account.business_unit_id, account.id, on_hold=account.on_hold,
+                            reason=reason))
+    return HoldResult(account.id, account.on_hold, changed=True)
