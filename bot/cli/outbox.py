@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from bot.cli.base import app, console, domain_errors, runtime
+from bot.cli.base import app, cli_locale, console, domain_errors, runtime
 from credit_domain.i18n import Text
 from credit_domain.outbox.admin import counts, list_messages, purge_messages, retry_messages
 from credit_domain.unit_of_work import ActorRef
@@ -32,7 +32,7 @@ def list_(
     table = Table("id", "kind", "to", "status", "tries", "created", "next / sent", "title / error")
     for m in rows:
         title = m.payload.get("title")
-        text = Text.from_json(title).render("en") if isinstance(title, dict) else ""
+        text = Text.from_json(title).render(cli_locale()) if isinstance(title, dict) else ""
         when = m.sent_at if m.sent_at else m.next_attempt_at
         table.add_row(str(m.id), m.kind, m.recipient, m.status, str(m.attempts),
                       f"{m.created_at.astimezone(tz):%m-%d %H:%M}",

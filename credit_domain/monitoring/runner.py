@@ -77,16 +77,25 @@ class JobReport:
     errors: list[str] = field(default_factory=list)
     messages: list[PlannedMessage] = field(default_factory=list)
     changes: list[PlannedChange] = field(default_factory=list)
+    # Per business unit: steps that went through, steps that failed, whether it raised.
+    outcomes: dict[str, list[int]] = field(default_factory=dict)
 
     def count(self, unit: Unit, what: str, n: int = 1) -> None:
         self.counts[what] += n
         self.by_unit.setdefault(unit.code, Counter())[what] += n
 
+    def outcome(self, unit: Unit, slot: int) -> None:
+        """Note a step done (0), a step failed (1) or the whole unit failed (2)."""
+        self.outcomes.setdefault(unit.code, [0, 0, 0])[slot] += 1
+
     @property
     def status(self) -> str:
+        """ok; partial: some units or items failed; failed: every unit failed."""
         if not self.errors:
             return "ok"
-        return "failed" if not self.counts else "partial"
+        failed = [code for code, (done, bad, raised) in self.outcomes.items()
+                  if raised or (bad and not done)]
+        return "failed" if len(failed) == len(self.outcomes) else "partial"
 
     def summary(self) -> dict[str, Any]:
         return {"counts": dict(self.counts),
@@ -124,10 +133,12 @@ class JobContext:
     def for_each_unit(self, fn: Callable[[JobContext, Unit], None]) -> None:
         """Call ``fn`` for every business unit; a unit's failure is recorded, not raised."""
         for unit in self.units():
+            self.report.outcomes.setdefault(unit.code, [0, 0, 0])
             try:
                 fn(self, unit)
             except Exception as exc:  # isolate: one unit's failure never stops the others
                 self._failed(unit, "business unit", exc)
+                self.report.outcome(unit, 2)
 
     @contextmanager
     def step(self, unit: Unit, item: str) -> Iterator[UnitOfWork]:
@@ -141,8 +152,10 @@ class JobContext:
                     self._capture(uow)
                 else:
                     uow.commit()
+            self.report.outcome(unit, 0)
         except Exception as exc:  # isolate: one account's failure never stops the others
             self._failed(unit, item, exc)
+            self.report.outcome(unit, 1)
 
     def _failed(self, unit: Unit, item: str, exc: Exception) -> None:
         log.exception("%s: %s %s failed", self.job, unit.code, item)

@@ -84,3 +84,23 @@ def test_sla_and_bureau_jobs_call_their_ports_per_unit(domain: Domain) -> None:
     assert report.status == "failed" and "provider timeout" in report.errors[0]
     assert seen == [("sla", org.bu), ("sla", org.bu), ("bureau", org.bu)]
     assert [m.kind for m in sent(domain)] == ["approval.reminder"]
+
+
+def test_a_unit_that_fails_does_not_stop_the_next(domain: Domain) -> None:
+    from tests.factories import World
+
+    make_org(domain)
+    with domain.uow() as uow:
+        World(uow.session, uow.now()).business_unit("CON", "消费品事业部")
+        uow.commit()
+
+    def bureau(ctx: JobContext, unit: Unit) -> None:
+        if unit.code == "CON":
+            raise RuntimeError("CON provider misconfigured")
+        with ctx.step(unit, "customer 1"):
+            ctx.report.count(unit, "refreshed")
+
+    domain.ports["bureau_refresh"] = bureau
+    report = run(domain, "bureau-refresh")
+    assert report.status == "partial" and report.by_unit == {"IND": {"refreshed": 1}}
+    assert report.errors == ["CON business unit: RuntimeError: CON provider misconfigured"]
