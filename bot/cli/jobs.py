@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections import Counter
@@ -134,6 +135,8 @@ def scheduler_command(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with runtime() as rt:
+        logging.basicConfig(level=rt.settings.log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         sched = MonitoringScheduler(rt.domain, timezone=rt.settings.scheduler_timezone)
         sched.start()
         worker = None
