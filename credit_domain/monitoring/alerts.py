@@ -46,7 +46,6 @@ for _name, _what in [
     ("temporary_limit_expiring", "a temporary limit ends soon"),
     ("temporary_limit_expired", "a temporary limit ended"),
     ("review_due", "accounts past their credit review date"),
-    ("approval_sla_escalation", "an approval step breached its SLA"),
     ("daily_digest", "daily summary of a team"),
     ("weekly_digest", "weekly summary of a business unit"),
 ]:

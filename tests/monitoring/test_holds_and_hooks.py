@@ -1,7 +1,10 @@
 """The hold service other features share, and the jobs waiting for the workflow engine and
 the bureau provider."""
 
-from collections.abc import Mapping
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -61,29 +64,60 @@ def test_sla_and_bureau_jobs_say_they_are_not_available_yet(domain: Domain) -> N
         assert not report.counts and sent(domain) == []
 
 
-def test_sla_and_bureau_jobs_call_their_ports_per_unit(domain: Domain) -> None:
+def test_sla_job_reminds_and_escalates_through_the_workflow(
+        domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
     org = make_org(domain)
-    seen: list[tuple[str, int]] = []
+    acted: list[tuple[str, int]] = []
 
-    def sla(uow: UnitOfWork, business_unit_id: int) -> Mapping[str, int]:
-        seen.append(("sla", business_unit_id))
-        uow.notify("approval.reminder", person_id=org.manager, business_unit_id=business_unit_id,
-                   dedupe_key="reminder:1")
-        return {"reminders": 1}
+    @dataclass(frozen=True)
+    class Item:
+        step_id: int
+        number: str
+        business_unit_id: int
+        state: str
+
+    def act(what: str) -> Any:
+        def service(uow: UnitOfWork, step_id: int) -> bool:
+            if step_id == 3:
+                raise RuntimeError("step 3 is broken")
+            acted.append((what, step_id))
+            uow.notify(f"approval.{what}", person_id=org.manager,
+                       dedupe_key=f"{what}:{step_id}:{len(acted)}")
+            return step_id != 2  # step 2 was reminded before: nothing to do
+
+        return service
+
+    workflow = ModuleType("credit_domain.applications.sla")
+    workflow.sla_status = lambda session, now: [  # type: ignore[attr-defined]
+        Item(1, "APP-1", org.bu, "reminder_due"), Item(2, "APP-2", org.bu, "reminder_due"),
+        Item(3, "APP-3", org.bu, "breached"), Item(4, "APP-4", org.bu, "breached")]
+    workflow.send_reminder = act("reminder")  # type: ignore[attr-defined]
+    workflow.escalate = act("escalation")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "credit_domain.applications.sla", workflow)
+
+    dry = run(domain, "approval-sla", dry_run=True)
+    assert sorted(m.kind for m in dry.messages) == [
+        "approval.escalation", "approval.reminder", "approval.reminder"]
+    assert sent(domain) == []
+    report = run(domain, "approval-sla")
+    assert report.counts == {"reminders": 1, "escalations": 1}
+    assert report.status == "partial" and "APP-3 step 3" in report.errors[0]
+    assert len(sent(domain)) == 3  # steps 1, 2 (its service chose to notify) and 4
+
+
+def test_bureau_refresh_runs_the_provider_per_unit(domain: Domain) -> None:
+    org = make_org(domain)
+    seen: list[int] = []
 
     def bureau(ctx: JobContext, unit: Unit) -> None:
-        seen.append(("bureau", unit.id))
+        seen.append(unit.id)
         with ctx.step(unit, "customer 1"):
             raise RuntimeError("provider timeout")
 
-    domain.ports.update(approval_sla=sla, bureau_refresh=bureau)
-    assert run(domain, "approval-sla").counts == {"reminders": 1}
-    dry = run(domain, "approval-sla", dry_run=True)
-    assert [m.kind for m in dry.messages] == ["approval.reminder"]
+    domain.ports["bureau_refresh"] = bureau
     report = run(domain, "bureau-refresh")
     assert report.status == "failed" and "provider timeout" in report.errors[0]
-    assert seen == [("sla", org.bu), ("sla", org.bu), ("bureau", org.bu)]
-    assert [m.kind for m in sent(domain)] == ["approval.reminder"]
+    assert seen == [org.bu]
 
 
 def test_a_unit_that_fails_does_not_stop_the_next(domain: Domain) -> None:
