@@ -6,6 +6,7 @@ One import per line (this file merges with git's union driver, see .gitattribute
 import bot.delivery  # noqa: F401
 import bot.emulator.connector  # noqa: F401
 import bot.emulator.routes  # noqa: F401
+import bot.monitoring  # noqa: F401
 import bot.slack.connector  # noqa: F401
 import bot.web.analytics_api  # noqa: F401
 import bot.web.api.customers  # noqa: F401
@@ -13,3 +14,5 @@ import bot.web.api.ledger  # noqa: F401
 import bot.web.api.orders  # noqa: F401
 import bot.web.chart_links  # noqa: F401
 import bot.web.dashboard  # noqa: F401
+
+"""Imports every adapter module that registers a runtime hook or web routes. One line each."""

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     scheduler: bool = Field(True, validation_alias="CREDITBOT_SCHEDULER")
     # Where people reach the web UI (links in chat cards); default http://HOST:PORT
     public_url: str | None = Field(None, validation_alias="CREDITBOT_PUBLIC_URL")
+    # Monitoring and delivery (README "Monitoring and alerts")
+    scheduler_timezone: str = Field("Asia/Shanghai",
+                                    validation_alias="CREDITBOT_SCHEDULER_TIMEZONE")
+    dispatcher: bool = Field(True, validation_alias="CREDITBOT_DISPATCHER")
+    outbox_max_attempts: int = Field(12, ge=1, le=100,
+                                     validation_alias="CREDITBOT_OUTBOX_MAX_ATTEMPTS")
+    outbox_poll_seconds: float = Field(5.0, gt=0, validation_alias="CREDITBOT_OUTBOX_POLL_SECONDS")
+    outbox_lease_seconds: float = Field(120.0, ge=10,
+                                        validation_alias="CREDITBOT_OUTBOX_LEASE_SECONDS")
 
     # Slack (enabled when the bot token and signing secret are set)
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")

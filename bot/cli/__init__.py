@@ -19,6 +19,7 @@ import bot.cli.policy  # noqa: F401
 import bot.cli.rules  # noqa: F401
 import bot.cli.serve  # noqa: F401
 import bot.cli.web  # noqa: F401
+from bot.cli import db, demo, jobs, outbox, serve  # noqa: F401  (register commands)  # noqa: F401
 from bot.cli.base import app
 
 

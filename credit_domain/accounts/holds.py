@@ -1,46 +1,78 @@
-"""Credit holds (信用冻结): an account on hold gets no new orders or shipments until released.
+"""Credit holds (信用冻结): an account on hold takes no new orders or shipments until released.
 
-Placing and releasing are idempotent (a second hold changes nothing), audited with the reason,
-and raise :class:`~credit_domain.events.HoldChanged` so that rules and alerts can react.
+Placing and releasing a hold is one small service that the overdue scan, the rules engine and
+people (through chat or the web) all use, so every hold carries the same audit event and the
+same :class:`~credit_domain.events.HoldChanged` event, whoever placed it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from credit_domain.access import Actor
 from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.errors import Conflict, InvalidInput
 from credit_domain.events import HoldChanged
-from credit_domain.unit_of_work import ActorRef, UnitOfWork
+from credit_domain.i18n import Text, text_factory
+from credit_domain.orgs.models import Role
+from credit_domain.unit_of_work import UnitOfWork
+
+_ = text_factory("credit_domain")
+
+# Who may place or release a hold by hand; automatic actors (scheduler, rules) always may.
+HOLD_ROLES = (Role.FINANCE_MANAGER, Role.RISK_DIRECTOR, Role.CREDIT_ADMIN, Role.GENERAL_MANAGER)
 
 
-def _state(account: CreditAccount) -> dict[str, object]:
-    return {"status": account.status, "hold_reason": account.hold_reason,
-            "hold_since": account.hold_since}
+@dataclass(frozen=True)
+class HoldResult:
+    account_id: int
+    on_hold: bool
+    changed: bool  # False: the account already was in that state; nothing was written
 
 
-def place_hold(uow: UnitOfWork, account_id: int, reason: str, *, source: str,
-               actor: ActorRef | None = None) -> bool:
-    """Put the account on hold for ``reason``; False (and no change) when it already is on
-    hold or is closed. ``source`` says what decided it (``rule:overdue-hold``, ``person:12``)."""
-    return _move(uow, account_id, AccountStatus.ACTIVE, AccountStatus.ON_HOLD, reason, source,
-                 actor)
+def place_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor) -> HoldResult:
+    """Put a credit account on hold with ``reason``. Placing a hold on an account already on
+    hold changes nothing (the first reason stays); a closed account cannot be held."""
+    account = _locked(uow, account_id, reason, by, _("A hold needs a reason."))
+    if account.status == AccountStatus.ON_HOLD:
+        return HoldResult(account_id, True, changed=False)
+    if account.status == AccountStatus.CLOSED:
+        raise Conflict(_("Credit account {id} is closed.", id=account_id))
+    before = {"status": account.status, "version": account.version}
+    account.status, account.hold_reason, account.hold_since = (
+        AccountStatus.ON_HOLD, reason.strip(), uow.now())
+    return _changed(uow, account, "hold.placed", before, reason.strip(), by)
 
 
-def release_hold(uow: UnitOfWork, account_id: int, reason: str, *, source: str,
-                 actor: ActorRef | None = None) -> bool:
-    """Release the account's hold; False (and no change) when it is not on hold."""
-    return _move(uow, account_id, AccountStatus.ON_HOLD, AccountStatus.ACTIVE, reason, source,
-                 actor)
+def release_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor) -> HoldResult:
+    """Release a hold with ``reason``; releasing an account that is not on hold changes
+    nothing."""
+    account = _locked(uow, account_id, reason, by, _("Releasing a hold needs a reason."))
+    if account.status != AccountStatus.ON_HOLD:
+        return HoldResult(account_id, False, changed=False)
+    before = {"status": account.status, "hold_reason": account.hold_reason,
+              "hold_since": account.hold_since, "version": account.version}
+    account.status, account.hold_reason, account.hold_since = AccountStatus.ACTIVE, None, None
+    return _changed(uow, account, "hold.released", before, reason.strip(), by)
 
 
-def _move(uow: UnitOfWork, account_id: int, from_: AccountStatus, to: AccountStatus,
-          reason: str, source: str, actor: ActorRef | None) -> bool:
+def _locked(uow: UnitOfWork, account_id: int, reason: str, by: Actor,
+            missing_reason: Text) -> CreditAccount:
+    if not (reason or "").strip():
+        raise InvalidInput(missing_reason)
     account = uow.lock_account(account_id)
-    if account.status != from_:
-        return False
-    before, on_hold = _state(account), to == AccountStatus.ON_HOLD
-    account.status, account.version, account.updated_at = to, account.version + 1, uow.now()
-    account.hold_reason, account.hold_since = (reason, uow.now()) if on_hold else (None, None)
-    uow.audit("account.hold_placed" if on_hold else "account.hold_released", "credit_account",
-              account.id, business_unit_id=account.business_unit_id, before=before,
-              after={**_state(account), "source": source}, reason=reason, actor=actor)
-    uow.publish(HoldChanged(account.business_unit_id, account.id, on_hold, reason))
-    return True
+    by.require_role(account.business_unit_id, *HOLD_ROLES)
+    return account
+
+
+def _changed(uow: UnitOfWork, account: CreditAccount, action: str, before: dict[str, Any],
+             reason: str, by: Actor) -> HoldResult:
+    account.version += 1
+    account.updated_at = uow.now()
+    uow.audit(action, "credit_account", account.id, business_unit_id=account.business_unit_id,
+              before=before, after={"status": account.status, "version": account.version},
+              reason=reason, actor=by.ref)
+    uow.publish(HoldChanged(account.business_unit_id, account.id, on_hold=account.on_hold,
+                            reason=reason))
+    return HoldResult(account.id, account.on_hold, changed=True)

@@ -52,3 +52,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # What the platform returned (message ts / msgid / response_code), for later updates.
     delivery_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The dispatcher that claimed the message and until when (see outbox.dispatcher): while
+    # the lease runs no other dispatcher takes it; an expired lease means its sender died.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from credit_domain.access import Actor
 from credit_domain.accounts.holds import place_hold, release_hold
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.errors import InvalidInput
@@ -160,9 +161,8 @@ def execute(action: Any, f: Firing) -> Outcome:
         return _notify(action, f, what)
     if isinstance(action, PlaceHold | ReleaseHold):
         fn = place_hold if isinstance(action, PlaceHold) else release_hold
-        changed = fn(f.live(), f.account.id, f.text(action.reason), source=f.source,
-                     actor=f.actor)
-        return Outcome(action.type, "done" if changed else "unchanged", what)
+        result = fn(f.live(), f.account.id, f.text(action.reason), Actor.system(f.source))
+        return Outcome(action.type, "done" if result.changed else "unchanged", what)
     if isinstance(action, SetGrade):
         return _set_grade(action, f, what)
     if isinstance(action, SetLimit):

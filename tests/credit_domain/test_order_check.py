@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from credit_domain.access import Actor
 from credit_domain.accounts.exposure import account_exposure
 from credit_domain.accounts.holds import place_hold
 from credit_domain.audit.models import AuditEvent
@@ -93,7 +94,7 @@ def test_hold_overdue_and_grade_each_block(domain: Domain) -> None:
     push(domain, shop.bu_id, "invoice", external_id="I-OLD", amount="1000",
          issue_date="2025-12-01", due_date="2026-01-01")  # 60 days overdue on 2 March
     with domain.uow() as uow:
-        place_hold(uow, shop.account_id, "逾期 60 天", source="test")
+        place_hold(uow, shop.account_id, "逾期 60 天", Actor.system("test"))
         uow.commit()
     answer = check(domain, shop.bu_id, "SO-1", "1000")
     codes = {r.code: r for r in answer.reasons}
@@ -138,7 +139,7 @@ def test_lifecycle_moves_exposure_and_hold_stops_shipments(domain: Domain) -> No
     assert (e.open_orders, e.uninvoiced_deliveries, e.open_receivables) == (
         money(6000), money(0), money(4000))
     with domain.uow() as uow:
-        place_hold(uow, shop.account_id, "逾期", source="test")
+        place_hold(uow, shop.account_id, "逾期", Actor.system("test"))
         uow.commit()
     with pytest.raises(CreditRefused, match="hold"):
         lifecycle(domain, shop.bu_id, ship_order, "SO-1", delivery_external_id="D-2",
@@ -162,7 +163,7 @@ def test_released_order_counts_and_may_ship_on_hold(domain: Domain) -> None:
         lifecycle(domain, shop.bu_id, confirm_order, "SO-1")
     with domain.uow() as uow:
         release_order(uow, blocked.order_id, reason="APP-1 approved")
-        place_hold(uow, shop.account_id, "逾期", source="test")
+        place_hold(uow, shop.account_id, "逾期", Actor.system("test"))
         uow.commit()
     lifecycle(domain, shop.bu_id, ship_order, "SO-1", delivery_external_id="D-1", amount=None,
               shipped_on=TODAY)

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.web.app import create_app
+from credit_domain.access import Actor
 from credit_domain.accounts.holds import place_hold
 from credit_domain.apikeys.services import create_key
 from credit_domain.ledger.models import Invoice
@@ -113,7 +114,7 @@ def test_lifecycle_and_the_hold_through_the_api(api: Any) -> None:
     assert (credit["open_orders"], credit["open_receivables"], credit["available"]) == (
         "6000.00", "4000.00", "90000.00")
     with rt.domain.uow() as uow:
-        place_hold(uow, ind.account_id, "逾期 10 天", source="test")
+        place_hold(uow, ind.account_id, "逾期 10 天", Actor.system("test"))
         uow.commit()
     r = client.post("/api/v1/orders/SO-1/ship", headers=auth(keys["ind"], "zh"), json={
         "business_unit": "IND", "delivery_external_id": "D-2", "shipped_on": "2026-03-02"})

@@ -1,0 +1,146 @@
+"""Overdue scan: a newly overdue invoice alerts its salesperson and their manager once
+(publishing :class:`~credit_domain.events.InvoiceOverdue`); overdue receivables beyond the
+policy's tolerance (days or amount) put the credit account on hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import String, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from credit_domain.accounts.holds import place_hold
+from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.customers.models import Customer
+from credit_domain.events import InvoiceOverdue
+from credit_domain.i18n import Text, text_factory
+from credit_domain.ledger.models import Invoice
+from credit_domain.monitoring.alerts import Alert, raise_alert
+from credit_domain.monitoring.models import RaisedAlert
+from credit_domain.monitoring.policy import HoldRule, MonitoringPolicy, OverdueRules
+from credit_domain.monitoring.runner import JobContext, Unit
+from credit_domain.monitoring.severity import Severity
+from credit_domain.unit_of_work import UnitOfWork
+
+_ = text_factory("credit_domain")
+KEY_PREFIX = "overdue:invoice:"
+
+
+@dataclass(frozen=True)
+class OverdueInvoice:
+    invoice_id: int
+    account_id: int
+    customer_id: int
+    customer: str
+    external_id: str
+    due_date: dt.date
+    open_amount: Decimal
+
+
+@dataclass(frozen=True)
+class HoldCandidate:
+    account_id: int
+    oldest_due: dt.date
+    overdue: Decimal
+
+
+def overdue_scan(ctx: JobContext) -> None:
+    """The ``overdue-scan`` job (see module docstring), every business unit."""
+    ctx.for_each_unit(scan_unit)
+
+
+def scan_unit(ctx: JobContext, unit: Unit) -> None:
+    policy: MonitoringPolicy = ctx.domain.policies.get(unit.id, "monitoring")
+    today = ctx.today(unit)
+    with ctx.domain.read() as session:
+        invoices = newly_overdue(session, unit.id, today, policy.overdue)
+        holds = {c.account_id: c for c in hold_candidates(session, unit.id, today,
+                                                          policy.overdue.hold)}
+    by_account: dict[int, list[OverdueInvoice]] = {}
+    for inv in invoices:
+        by_account.setdefault(inv.account_id, []).append(inv)
+    for account_id in sorted(by_account.keys() | holds.keys()):
+        with ctx.step(unit, f"account {account_id}") as uow:
+            for inv in by_account.get(account_id, []):
+                if _alert_overdue(ctx, uow, unit, inv, today):
+                    ctx.report.count(unit, "invoices newly overdue")
+            candidate = holds.get(account_id)
+            if candidate is not None:
+                reason = hold_reason(candidate, today, policy.overdue.hold).render(unit.locale)
+                if place_hold(uow, account_id, reason, ctx.actor).changed:
+                    ctx.report.count(unit, "accounts put on hold")
+
+
+def newly_overdue(session: Session, business_unit_id: int, today: dt.date,
+                  rules: OverdueRules) -> list[OverdueInvoice]:
+    """Open invoices that went overdue within ``new_within_days`` and were not alerted yet."""
+    latest_due = today - dt.timedelta(days=rules.grace_days)
+    earliest_due = latest_due - dt.timedelta(days=rules.new_within_days)
+    alerted = exists().where(
+        RaisedAlert.dedupe_key == literal(KEY_PREFIX) + cast(Invoice.id, String))
+    rows = session.execute(
+        select(Invoice.id, Invoice.account_id, Customer.id, Customer.legal_name,
+               Invoice.external_id, Invoice.due_date, Invoice.open_amount)
+        .join(CreditAccount, CreditAccount.id == Invoice.account_id)
+        .join(Customer, Customer.id == CreditAccount.customer_id)
+        .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0,
+               Invoice.due_date < latest_due, Invoice.due_date >= earliest_due, ~alerted)
+        .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
+    )
+    return [OverdueInvoice(*row) for row in rows]
+
+
+def hold_candidates(session: Session, business_unit_id: int, today: dt.date,
+                    rule: HoldRule) -> list[HoldCandidate]:
+    """Active accounts whose overdue receivables exceed the tolerance, by one SQL aggregate."""
+    if not rule.enabled:
+        return []
+    oldest = func.min(Invoice.due_date)
+    total = func.sum(Invoice.open_amount)
+    beyond = [oldest < today - dt.timedelta(days=rule.after_days)]
+    if rule.above_amount is not None:
+        beyond.append(total > rule.above_amount)
+    rows = session.execute(
+        select(Invoice.account_id, oldest, total)
+        .join(CreditAccount, CreditAccount.id == Invoice.account_id)
+        .where(Invoice.business_unit_id == business_unit_id,
+               CreditAccount.status == AccountStatus.ACTIVE, Invoice.due_date < today,
+               Invoice.open_amount >= max(rule.ignore_below, Decimal("0.01")))
+        .group_by(Invoice.account_id)
+        .having(or_(*beyond))
+        .order_by(Invoice.account_id)
+    )
+    return [HoldCandidate(*row) for row in rows]
+
+
+def hold_reason(candidate: HoldCandidate, today: dt.date, rule: HoldRule) -> Text:
+    days = (today - candidate.oldest_due).days
+    if days > rule.after_days:
+        return _("Overdue {days} days, beyond the tolerance of {tolerance} days",
+                 days=days, tolerance=rule.after_days)
+    return _("Overdue {amount}, above the tolerance of {tolerance}",
+             amount=candidate.overdue, tolerance=rule.above_amount)
+
+
+def _alert_overdue(ctx: JobContext, uow: UnitOfWork, unit: Unit, inv: OverdueInvoice,
+                   today: dt.date) -> bool:
+    days = (today - inv.due_date).days
+    raised = raise_alert(uow, ctx.domain.policies, Alert(
+        type="invoice_overdue", key=f"{KEY_PREFIX}{inv.invoice_id}",
+        business_unit_id=unit.id, severity=Severity.WARNING, account_id=inv.account_id,
+        title=_("Invoice {invoice} of {customer} is overdue", invoice=inv.external_id,
+                customer=inv.customer),
+        lines=(_("{amount} is still open; it was due on {due} ({days} days ago).",
+                 amount=inv.open_amount, due=inv.due_date.isoformat(), days=days),),
+        fields=((_("Customer"), inv.customer), (_("Invoice"), inv.external_id),
+                (_("Open amount"), _("{amount}", amount=inv.open_amount)),
+                (_("Days overdue"), str(days))),
+        link=f"/customers/{inv.customer_id}",
+        facts={"amount": inv.open_amount, "days_overdue": days},
+    ))
+    if raised.new:
+        uow.publish(InvoiceOverdue(unit.id, inv.account_id, inv.invoice_id, days,
+                                   inv.open_amount))
+    return raised.new

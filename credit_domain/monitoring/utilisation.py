@@ -1,0 +1,125 @@
+"""Utilisation: exposure as a share of the effective limit. Crossing a threshold (80, 90,
+100 %) alerts once; falling ``reset_margin`` points below it starts a new episode, so the
+next crossing alerts again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit_domain.accounts.exposure import Exposure, exposures
+from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.customers.models import Customer
+from credit_domain.i18n import text_factory
+from credit_domain.monitoring.alerts import Alert, raise_alert
+from credit_domain.monitoring.models import UtilisationState
+from credit_domain.monitoring.policy import MonitoringPolicy, UtilisationRules
+from credit_domain.monitoring.runner import JobContext, Unit
+
+_ = text_factory("credit_domain")
+
+
+@dataclass(frozen=True)
+class Move:
+    """How an account's level changes: ``alert`` is the threshold newly crossed (if any)."""
+
+    account_id: int
+    level: int
+    episode: int
+    alert: int | None
+    percent: Decimal
+
+
+def next_state(rules: UtilisationRules, level: int, episode: int,
+               percent: Decimal) -> tuple[int, int, int | None]:
+    """The new (level, episode, threshold to alert) of an account at ``percent``."""
+    crossed = max((t for t in rules.thresholds if percent >= t), default=0)
+    if crossed > level:
+        return crossed, episode, crossed
+    if level and percent < level - rules.reset_margin:
+        # Thresholds re-arm once the share is reset_margin points below them; the level
+        # falls to the highest one not re-armed yet.
+        still = max((t for t in rules.thresholds if percent >= t - rules.reset_margin),
+                    default=0)
+        return still, episode + 1, None
+    return level, episode, None
+
+
+def utilisation_scan(ctx: JobContext) -> None:
+    """The ``utilisation`` job: every account of every business unit."""
+    ctx.for_each_unit(scan_unit)
+
+
+def scan_unit(ctx: JobContext, unit: Unit) -> None:
+    policy: MonitoringPolicy = ctx.domain.policies.get(unit.id, "monitoring")
+    today = ctx.today(unit)
+    with ctx.domain.read() as session:
+        moves = plan(session, unit.id, today, policy.utilisation)
+        names = _names(session, [m.account_id for m in moves if m.alert])
+    for move in moves:
+        with ctx.step(unit, f"account {move.account_id}") as uow:
+            state = uow.session.get(UtilisationState, move.account_id)
+            if state is None:
+                state = UtilisationState(account_id=move.account_id)
+                uow.session.add(state)
+            state.level, state.episode, state.updated_at = move.level, move.episode, uow.now()
+            if move.alert is not None:
+                sev = policy.utilisation.severity[move.alert]
+                customer_id, customer = names[move.account_id]
+                raised = raise_alert(uow, ctx.domain.policies, Alert(
+                    type="utilisation", business_unit_id=unit.id, severity=sev,
+                    key=f"utilisation:{move.account_id}:{move.alert}:{move.episode}",
+                    account_id=move.account_id,
+                    title=_("{customer} has used {percent}% of its credit limit",
+                            customer=customer, percent=f"{move.percent:.1f}"),
+                    lines=(_("Utilisation crossed {threshold}% of the effective limit.",
+                             threshold=move.alert),),
+                    fields=((_("Customer"), customer),
+                            (_("Utilisation"), f"{move.percent:.1f}%")),
+                    link=f"/customers/{customer_id}",
+                    facts={"utilisation": move.percent, "level": move.alert},
+                ))
+                if raised.new:
+                    ctx.report.count(unit, f"crossed {move.alert}%")
+
+
+def plan(session: Session, business_unit_id: int, today: dt.date,
+         rules: UtilisationRules) -> list[Move]:
+    """Every account whose level or episode changes (one exposure aggregate for the unit)."""
+    rows = exposures(session, today, (CreditAccount.business_unit_id == business_unit_id)
+                     & (CreditAccount.status != AccountStatus.CLOSED))
+    states = {s.account_id: s for s in session.scalars(
+        select(UtilisationState).join(CreditAccount,
+                                      CreditAccount.id == UtilisationState.account_id)
+        .where(CreditAccount.business_unit_id == business_unit_id))}
+    moves = []
+    for e in rows:
+        percent = _percent(e)
+        if percent is None:
+            continue
+        state = states.get(e.account_id)
+        level, episode = (state.level, state.episode) if state else (0, 0)
+        new_level, new_episode, alert = next_state(rules, level, episode, percent)
+        if (new_level, new_episode) != (level, episode):
+            moves.append(Move(e.account_id, new_level, new_episode, alert, percent))
+    return moves
+
+
+def _percent(e: Exposure) -> Decimal | None:
+    if e.effective_limit <= 0:
+        return None
+    return (e.exposure * 100 / e.effective_limit).quantize(Decimal("0.1"))
+
+
+def _names(session: Session, account_ids: list[int]) -> dict[int, tuple[int, str]]:
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(CreditAccount.id, Customer.id, Customer.legal_name)
+        .join(Customer, Customer.id == CreditAccount.customer_id)
+        .where(CreditAccount.id.in_(account_ids)))
+    return {aid: (cid, name) for aid, cid, name in rows}
