@@ -35,7 +35,12 @@ class Org:
     names: dict[int, str] = field(default_factory=dict)
 
 
-def make_org(domain: Domain, calendar: str = "CN") -> Org:
+NO_RULES = "rules: []\n"
+
+
+def make_org(domain: Domain, calendar: str = "CN", *, rules: str | None = NO_RULES) -> Org:
+    """A unit for monitoring tests. Its business rules are switched off unless ``rules``
+    is None (the shipped defaults), so each test sees what monitoring itself does."""
     with domain.uow() as uow:
         w = World(uow.session, uow.now())
         bu = w.business_unit(calendar=calendar)
@@ -50,6 +55,8 @@ def make_org(domain: Domain, calendar: str = "CN") -> Org:
             "other_seller": w.person("郑爽", (bu, Role.SALESPERSON, t2)),
             "other_manager": w.person("孙浩", (bu, Role.SALES_MANAGER, t2)),
         }
+        if rules is not None:
+            domain.policies.install(uow, bu.id, "rules", rules, source="test")
         uow.commit()
     return Org(bu.id, t1.id, t2.id, **{k: p.id for k, p in people.items()},
                names={p.id: p.name for p in people.values()})
