@@ -1,1 +1,2 @@
 """Imports every adapter module that registers a runtime hook or web routes. One line each."""
+import bot.bureau  # noqa: F401

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
 
+    # Bureau (company data): fake | tianyancha | qichacha
+    bureau_provider: str = Field("fake", validation_alias="CREDITBOT_BUREAU_PROVIDER")
+    tianyancha_token: SecretStr | None = Field(None, validation_alias="TIANYANCHA_TOKEN")
+    qichacha_key: str | None = Field(None, validation_alias="QICHACHA_KEY")
+    qichacha_secret_key: SecretStr | None = Field(None, validation_alias="QICHACHA_SECRET_KEY")
+    bureau_api_url: str | None = Field(None, validation_alias="BUREAU_API_URL")
+    bureau_cache_ttl_hours: float = Field(24.0, validation_alias="BUREAU_CACHE_TTL_HOURS")
+    bureau_rate_per_second: float = Field(5.0, validation_alias="BUREAU_RATE_PER_SECOND")
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
