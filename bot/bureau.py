@@ -1,6 +1,7 @@
 """Wiring of the bureau port: the provider chosen by ``CREDITBOT_BUREAU_PROVIDER`` becomes
 ``domain.ports["bureau"]``, with the database cache (``BUREAU_CACHE_TTL_HOURS``) and the
-database-shared token bucket (``BUREAU_RATE_PER_SECOND``).
+database-shared token bucket (``BUREAU_RATE_PER_SECOND``, default 5 calls a second for
+the real providers).
 
 ``fake`` (the default) talks Tianyancha's format to the fake bureau: at ``BUREAU_API_URL``
 when set, otherwise to one started on 127.0.0.1 in this process on first use. The fake
@@ -37,6 +38,8 @@ from credit_domain.uscc import normalize_uscc
 
 FAKE_TOKEN = "fake-bureau-token"  # noqa: S105 (the fake accepts any token)
 PROVIDERS = ("fake", "tianyancha", "qichacha")
+REAL_RATE = 5.0  # calls per second shared by every process (BUREAU_RATE_PER_SECOND)
+FAKE_RATE = 200.0
 
 
 @dataclass
@@ -102,11 +105,11 @@ def build_provider(settings: Settings, domain: Domain, runtime: Runtime | None =
     """The configured provider, with cache and rate limit (see module docstring)."""
     kind = settings.bureau_provider.strip().lower()
     ttl = dt.timedelta(hours=settings.bureau_cache_ttl_hours)
+    rate = settings.bureau_rate_per_second or (FAKE_RATE if kind == "fake" else REAL_RATE)
     options: dict[str, Any] = {
         "cache": DatabaseCache(domain.read, domain.uow, domain.clock, ttl),
         "limiter": DatabaseTokenBucket(domain.uow, f"bureau:{kind}",
-                                       rate=settings.bureau_rate_per_second,
-                                       capacity=max(1.0, settings.bureau_rate_per_second)),
+                                       rate=rate, capacity=max(1.0, rate)),
     }
     if kind == "tianyancha":
         if settings.tianyancha_token is None:

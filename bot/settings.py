@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     qichacha_secret_key: SecretStr | None = Field(None, validation_alias="QICHACHA_SECRET_KEY")
     bureau_api_url: str | None = Field(None, validation_alias="BUREAU_API_URL")
     bureau_cache_ttl_hours: float = Field(24.0, validation_alias="BUREAU_CACHE_TTL_HOURS")
-    bureau_rate_per_second: float = Field(5.0, validation_alias="BUREAU_RATE_PER_SECOND")
+    bureau_rate_per_second: float | None = Field(None, validation_alias="BUREAU_RATE_PER_SECOND")
 
     @property
     def slack_enabled(self) -> bool:

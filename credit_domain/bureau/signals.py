@@ -4,8 +4,9 @@ Record signals (each new record raises one, identified by its ``ref``):
 ``new_lawsuit`` (as defendant), ``new_enforcement``, ``dishonest_debtor``, ``equity_freeze``,
 ``abnormal_operation`` (still listed). Field signals: ``status_change``,
 ``legal_representative_change``. On a customer's first snapshot, record signals are raised
-for what is current and recent (lawsuits and enforcement filed in the last 12 months; every
-dishonest-debtor listing, freeze and abnormal-operation listing still in force) and a status
+for what is current and recent (lawsuits filed in the last 12 months; every
+dishonest-debtor listing, enforcement, freeze and abnormal-operation listing still in force)
+and a status
 other than "in business" is raised too; there is nothing to compare the fields with yet.
 """
 
@@ -63,13 +64,12 @@ def detect(previous: BureauReport | None, current: BureauReport, today: dt.date
                 {"case_no": s.case_no, "cause": s.cause, "court": s.court,
                  "filed_on": _iso(s.filed_on)}))
     for e in new(current.enforcements, before.enforcements):
-        if not (first and e.filed_on and e.filed_on < recent):
-            signals.append(Signal("new_enforcement", e.ref, "danger", _(
-                "Court enforcement {case} at {court}, amount {amount}, filed {date}.",
-                case=e.case_no, court=e.court, amount=e.amount if e.amount is not None else "-",
-                date=_iso(e.filed_on)),
-                {"case_no": e.case_no, "court": e.court, "filed_on": _iso(e.filed_on),
-                 "amount": str(e.amount) if e.amount is not None else None}))
+        signals.append(Signal("new_enforcement", e.ref, "danger", _(
+            "Court enforcement {case} at {court}, amount {amount}, filed {date}.",
+            case=e.case_no, court=e.court, amount=e.amount if e.amount is not None else "-",
+            date=_iso(e.filed_on)),
+            {"case_no": e.case_no, "court": e.court, "filed_on": _iso(e.filed_on),
+             "amount": str(e.amount) if e.amount is not None else None}))
     for d in new(current.dishonest, before.dishonest):
         signals.append(Signal("dishonest_debtor", d.ref, "danger", _(
             "Listed as a dishonest judgment debtor (失信被执行人): case {case}, {court}, "

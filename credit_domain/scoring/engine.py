@@ -77,12 +77,12 @@ def points_for(spec: IndicatorSpec, value: Any, values: Mapping[str, Any]
     if spec.bins is not None:
         for b in spec.bins:
             if b.below is None or float(value) < b.below:
-                bound = f"< {b.below:g}" if b.below is not None else "top bin"
+                bound = f"< {_bound(b.below)}" if b.below is not None else "top bin"
                 return _dec(b.points), bound
     if spec.map is not None:
         key = str(value)
         return _dec(spec.map.get(key, spec.default or 0.0)), (
-            key if key in spec.map else "default")
+            f"= {key}" if key in spec.map else "other")
     if spec.formula is not None:
         result = spec.formula.evaluate({**_numbers(values), "value": _num(value)})
         if isinstance(result, bool) or not isinstance(result, int | float):
@@ -177,6 +177,10 @@ def suggested_limit(rule: LimitRule, values: Mapping[str, Any], score: Decimal,
     step = Decimal(str(rule.round_to))
     amount = max(Decimal(0), (amount / step).to_integral_value(ROUND_DOWN) * step)
     return amount.quantize(CENT), note
+
+
+def _bound(x: float) -> str:
+    return f"{int(x):,}" if x == int(x) and abs(x) >= 1000 else f"{x:g}"
 
 
 def _dec(x: float | int) -> Decimal:

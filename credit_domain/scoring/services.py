@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +33,7 @@ from credit_domain.events import (
     PaymentReceived,
     ScoreChanged,
 )
-from credit_domain.policy.store import PolicyStore, default_content
+from credit_domain.policy.store import PolicyStore, default_content, parse_policy
 from credit_domain.scoring.engine import ScoreResult, evaluate
 from credit_domain.scoring.indicators import account_indicators
 from credit_domain.scoring.models import CreditScore
@@ -52,13 +53,21 @@ class CardVersion:
 
 
 def card_for(policies: PolicyStore, session: Session, business_unit_id: int) -> CardVersion:
-    """The scorecard in force for a business unit, with its version."""
-    card = policies.get(business_unit_id, KIND)
+    """The scorecard in force for a business unit, with its version, read through
+    ``session``: inside a unit of work on SQLite, ``PolicyStore.get`` would open a second
+    write transaction and wait on the first."""
     active = policies.active_version(session, business_unit_id, KIND)
-    if active is None:
-        digest = hashlib.sha256(default_content(KIND).encode("utf-8")).hexdigest()
-        return CardVersion(card, 0, digest)
-    return CardVersion(card, active.version, active.sha256)
+    content = active.content if active is not None else default_content(KIND)
+    digest = active.sha256 if active is not None else hashlib.sha256(
+        content.encode("utf-8")).hexdigest()
+    return CardVersion(_parse(digest, content), active.version if active else 0, digest)
+
+
+@lru_cache(maxsize=64)
+def _parse(digest: str, content: str) -> Scorecard:
+    card = parse_policy(KIND, content)
+    assert isinstance(card, Scorecard)
+    return card
 
 
 @dataclass(frozen=True)
