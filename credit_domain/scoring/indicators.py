@@ -235,10 +235,13 @@ def account_indicators(session: Session, on: dt.date, ids: list[int] | None,
 
 
 def _open_receivables(session: Session, on: dt.date, ids: list[int] | None) -> dict[int, float]:
+    """Open receivables on ``on`` per account, in yuan (money columns hold cents on SQLite;
+    see ``credit_domain.db.types``)."""
+    scale = 100.0 if session.get_bind().dialect.name == "sqlite" else 1.0
     inv = _open_at(on, ids)
     rows = session.execute(select(inv.c.aid, func.sum(case((inv.c.open > 0, inv.c.open),
                                                               else_=0.0))).group_by(inv.c.aid))
-    return {int(a): float(v or 0) for a, v in rows}
+    return {int(a): float(v or 0) / scale for a, v in rows}
 
 
 def bureau_indicators(report: BureauReport | None, on: dt.date,

@@ -91,7 +91,7 @@ def compute(policies: PolicyStore, session: Session, account_ids: list[int] | No
         stmt = stmt.where(CreditAccount.id.in_(account_ids))
     if business_unit_id is not None:
         stmt = stmt.where(CreditAccount.business_unit_id == business_unit_id)
-    units = dict(session.execute(stmt).tuples().all())
+    units = {int(aid): int(bu) for aid, bu in session.execute(stmt)}
     ids = sorted(units)
     values = account_indicators(session, on, ids, today=today)
     cards: dict[int, CardVersion] = {}
