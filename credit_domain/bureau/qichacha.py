@@ -108,14 +108,14 @@ class QichachaClient(JsonApi):
                         parse_date(i.get("SubmitDate")), role(i))
                 for i in self._items("/JudgeDocV4/SearchJudgmentDoc", {"searchKey": kw})),
             enforcements=tuple(
-                Enforcement(str(i.get("Id") or i.get("Anno")), str(i.get("Anno") or ""),
+                Enforcement(str(i.get("Anno") or i.get("Id")), str(i.get("Anno") or ""),
                             str(i.get("ExecuteGov") or ""),
                             parse_capital(str(i.get("Biaodi") or "")),
                             parse_date(i.get("Liandate")))
                 for i in self._items("/CourtV4/SearchZhiXing",
                                      {"searchKey": kw, "isExactlySame": "true"})),
             dishonest=tuple(
-                DishonestListing(str(i.get("Id") or i.get("Anno")), str(i.get("Anno") or ""),
+                DishonestListing(str(i.get("Anno") or i.get("Id")), str(i.get("Anno") or ""),
                                  str(i.get("Executegov") or ""),
                                  parse_date(i.get("Publicdate")),
                                  str(i.get("Executestatus") or ""))

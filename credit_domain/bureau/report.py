@@ -1,8 +1,9 @@
 """The normalised company record every provider returns, whatever its wire format.
 
 Dates are calendar dates, amounts exact ``Decimal`` in yuan; lists hold the records a
-provider knows, each with a stable ``ref`` (the provider's id or the case number) so that
-two snapshots can be compared record by record.
+provider knows, each with a stable ``ref`` (the case number for enforcement and
+dishonest-debtor records, so switching providers raises no signal twice; the provider's id
+otherwise) so that two snapshots can be compared record by record.
 """
 
 from __future__ import annotations
