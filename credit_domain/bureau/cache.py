@@ -28,7 +28,9 @@ def request_key(endpoint: str, params: dict[str, Any]) -> str:
 
 @dataclass
 class DatabaseCache:
-    """Read with ``read()`` sessions, write through units of work (no audit: a cache)."""
+    """Read with ``read()`` sessions, write through units of work (no audit: a cache). An
+    entry is fresh for ``ttl`` after it was fetched (each reader applies its own TTL; a TTL of
+    zero switches the cache off)."""
 
     read: Callable[[], AbstractContextManager[Session]]
     uow: Callable[[], UnitOfWork]
@@ -36,12 +38,14 @@ class DatabaseCache:
     ttl: dt.timedelta
 
     def get(self, provider: str, endpoint: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        if self.ttl <= dt.timedelta(0):
+            return None  # caching switched off
         key = request_key(endpoint, params)
         with self.read() as session:
             row = session.scalar(
                 select(BureauCacheEntry.response).where(
                     BureauCacheEntry.provider == provider, BureauCacheEntry.request_key == key,
-                    BureauCacheEntry.expires_at > self.clock.now(),
+                    BureauCacheEntry.fetched_at > self.clock.now() - self.ttl,
                 )
             )
         return dict(row) if row is not None else None
