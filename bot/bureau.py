@@ -25,8 +25,8 @@ from bot.web.app import web_routes
 from credit_domain.bootstrap import Domain
 from credit_domain.bureau.cache import DatabaseCache
 from credit_domain.bureau.port import BureauProvider, BureauUnavailable, CompanyRef
-from credit_domain.bureau.qichacha import QichachaClient
 from credit_domain.bureau.qichacha import DEFAULT_URL as QICHACHA_URL
+from credit_domain.bureau.qichacha import QichachaClient
 from credit_domain.bureau.ratelimit import DatabaseTokenBucket
 from credit_domain.bureau.report import BureauReport
 from credit_domain.bureau.tianyancha import DEFAULT_URL as TIANYANCHA_URL
@@ -92,12 +92,13 @@ def customer_directory(domain: Domain) -> Any:
 def fake_bureau(runtime: Runtime) -> FakeBureau:
     """The process's fake bureau (one per runtime, shared by the port and the web mount)."""
     existing = runtime.extras.get("fake_bureau")
-    if existing is None:
-        domain = runtime.domain
-        existing = FakeBureau(directory=customer_directory(domain),
-                              today=lambda: local_date(domain.clock.now(), "Asia/Shanghai"))
-        runtime.extras["fake_bureau"] = existing
-    return existing  # type: ignore[no-any-return]
+    if isinstance(existing, FakeBureau):
+        return existing
+    domain = runtime.domain
+    fake = FakeBureau(directory=customer_directory(domain),
+                      today=lambda: local_date(domain.clock.now(), "Asia/Shanghai"))
+    runtime.extras["fake_bureau"] = fake
+    return fake
 
 
 def build_provider(settings: Settings, domain: Domain, runtime: Runtime | None = None

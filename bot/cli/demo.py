@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from bot.cli.base import app, console, runtime
-from credit_domain.db.migrate import upgrade
 from credit_domain.bureau.services import refresh_bureau
+from credit_domain.db.migrate import upgrade
 from credit_domain.demo.seed import is_empty, reset, seed_demo
 from credit_domain.scoring.services import recompute_all
 

@@ -254,8 +254,8 @@ def print_view(view: CustomerView) -> None:
                       f"listings, {len(b.equity_freezes)} freezes, "
                       f"{len(b.abnormal_operations)} abnormal-operation listings",
                       highlight=False)
-    for s in view.signals:
-        console.print(f"  [{s.severity}] {s.raised_at:%Y-%m-%d} {s.summary.render(loc)}",
+    for sig in view.signals:
+        console.print(f"  [{sig.severity}] {sig.raised_at:%Y-%m-%d} {sig.summary.render(loc)}",
                       highlight=False)
     if view.timeline:
         console.print("\nrecent:")

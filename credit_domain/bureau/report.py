@@ -25,8 +25,8 @@ class CompanyStatus(enum.StrEnum):
 
 
 def parse_status(raw: str | None) -> CompanyStatus:
-    """Map a registry status as the bureaus write it (``存续（在营、开业、在册）``, ``吊销，未注销``)
-    to :class:`CompanyStatus`."""
+    """Map a registry status as the bureaus write it (``存续（在营、开业、在册）``,
+    ``吊销，未注销``) to :class:`CompanyStatus`."""
     text = raw or ""
     if "注销" in text and "未注销" not in text:
         return CompanyStatus.DEREGISTERED
@@ -148,7 +148,8 @@ class BureauReport:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (dates ISO, amounts as strings) for the snapshot table."""
-        return _encode(asdict(self))
+        encoded: dict[str, Any] = _encode(asdict(self))
+        return encoded
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BureauReport:

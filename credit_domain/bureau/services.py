@@ -14,8 +14,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +35,7 @@ from credit_domain.clock import local_date
 from credit_domain.customers.models import Customer
 from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.events import BureauSignalRaised
-from credit_domain.i18n import text_factory
+from credit_domain.i18n import Text, text_factory
 from credit_domain.unit_of_work import ActorRef, UnitOfWork
 
 _ = text_factory("credit_domain")
@@ -180,7 +180,7 @@ def _route(uow: UnitOfWork, customer_id: int, signals: list[BureauSignal]) -> No
             uow.publish(BureauSignalRaised(business_unit_id=bu, account_id=acc.id,
                                            customer_id=customer_id, signal=sig.kind,
                                            details={"signal_id": sig.id, **sig.details}))
-            payload = {
+            payload: dict[str, Any] = {
                 "title": _("Bureau alert: {customer} — {what}", customer=customer.legal_name,
                            what=KIND_TEXT[sig.kind]).to_json(),
                 "tone": TONES.get(sig.severity, "warn"),
@@ -197,10 +197,8 @@ def _route(uow: UnitOfWork, customer_id: int, signals: list[BureauSignal]) -> No
                            dedupe_key=f"bureau.signal:{sig.id}:{acc.id}:owner", **payload)
 
 
-def signal_text(sig: BureauSignal) -> Any:
+def signal_text(sig: BureauSignal) -> Text:
     """The stored signal's summary as a renderable Text."""
-    from credit_domain.i18n import Text
-
     return Text.from_json(json.loads(sig.summary))
 
 

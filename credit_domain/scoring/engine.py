@@ -188,7 +188,7 @@ def _dec(x: float | int) -> Decimal:
 
 
 def _num(v: Any) -> Any:
-    if isinstance(v, bool) or isinstance(v, str):
+    if isinstance(v, (bool, str)):
         return v
     return float(v)
 

@@ -26,6 +26,7 @@ newest statement. A value the data cannot give is absent from the result (the sc
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -86,7 +87,7 @@ def paydex(days_beyond_terms: float) -> float:
     pts = PAYDEX_TABLE
     if days_beyond_terms <= pts[0][0]:
         return pts[0][1]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if days_beyond_terms <= x1:
             return round(y0 + (y1 - y0) * (days_beyond_terms - x0) / (x1 - x0), 2)
     return pts[-1][1]

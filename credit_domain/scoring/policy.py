@@ -17,6 +17,7 @@ dimension (a dimension with nothing left is dropped and the dimensions re-weight
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -73,9 +74,10 @@ class IndicatorSpec(_Strict):
         if self.bins is not None:
             if category:
                 raise ValueError(f"{self.name} is a category: use map, not bins")
-            bounds = [b.below for b in self.bins[:-1]]
-            if not self.bins or self.bins[-1].below is not None or None in bounds:
+            if (not self.bins or self.bins[-1].below is not None
+                    or any(b.below is None for b in self.bins[:-1])):
                 raise ValueError("every bin but the last needs 'below'; the last has none")
+            bounds = [float(b.below) for b in self.bins[:-1] if b.below is not None]
             if any(b >= a for a, b in zip(bounds[1:], bounds, strict=False)):
                 raise ValueError("bin bounds ('below') must increase")
         if self.map is not None:
@@ -157,7 +159,7 @@ class Scorecard(_Strict):
         if dupes:
             raise ValueError(f"indicators used twice: {', '.join(dupes)}")
         scores = [g.min_score for g in self.grades]
-        if any(b >= a for a, b in zip(scores, scores[1:], strict=False)):
+        if any(b >= a for a, b in itertools.pairwise(scores)):
             raise ValueError("grades must be listed best first with decreasing min_score")
         if scores[-1] != 0:
             raise ValueError("the last grade must start at min_score 0")

@@ -73,10 +73,12 @@ def test_first_refresh_raises_current_and_recent_records(any_domain: Domain) -> 
     stub, events, ids = setup(any_domain)
     stub.reports[ids["a"]] = report(
         ids["a"], status=CompanyStatus.REVOKED, status_text="吊销，未注销",
-        lawsuits=(Lawsuit("L1", "(2026)沪01民初1号", "买卖合同纠纷", "法院", days(-20), "defendant"),
+        lawsuits=(Lawsuit("L1", "(2026)沪01民初1号", "买卖合同纠纷", "法院", days(-20),
+                          "defendant"),
                   Lawsuit("L0", "(2023)沪01民初9号", "买卖合同纠纷", "法院", days(-900),
                           "defendant"),
-                  Lawsuit("L2", "(2026)沪01民初2号", "借款合同纠纷", "法院", days(-5), "plaintiff")),
+                  Lawsuit("L2", "(2026)沪01民初2号", "借款合同纠纷", "法院", days(-5),
+                          "plaintiff")),
         dishonest=(DishonestListing("D1", "(2025)执1号", "法院", days(-300), "全部未履行"),))
     stub.reports[ids["b"]] = report(ids["b"])
     result = refresh_bureau(any_domain, provider=stub)

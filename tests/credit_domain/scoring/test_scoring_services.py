@@ -60,7 +60,7 @@ def test_recompute_stores_explains_and_applies_scores(any_domain: Domain) -> Non
 
 
 def test_a_payment_rescores_in_the_same_transaction(any_domain: Domain) -> None:
-    good, late = build(any_domain)
+    _good, late = build(any_domain)
     recompute_all(any_domain)
     with any_domain.read() as s:
         before = latest_score(s, late)
