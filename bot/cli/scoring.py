@@ -25,7 +25,7 @@ from credit_domain.orgs.models import BusinessUnit, Person, PlatformIdentity
 from credit_domain.scoring.backtest import backtest
 from credit_domain.scoring.indicators import INDICATORS
 from credit_domain.scoring.models import CreditScore
-from credit_domain.scoring.services import latest_score, recompute_all
+from credit_domain.scoring.services import recompute_all
 
 _ = text_factory("bot")
 score_app = typer.Typer(help="Credit scores: show, recompute, backtest.", no_args_is_help=True)
@@ -109,16 +109,13 @@ def print_score(row: CreditScore, title: str) -> None:
 def score_show(customer: str = typer.Argument(..., help="USCC, name, alias or part of it."),
                as_: str | None = typer.Option(None, "--as", help=AS_HELP)) -> None:
     """Show the latest score of a customer in each business unit, and why."""
-    with runtime() as rt, rt.domain.read() as session:
-        actor = actor_for(session, as_)
-        view = customer_view(rt.domain, actor, resolve_customer(session, actor, customer))
-        for acc in view.accounts:
-            row = latest_score(session, acc.account_id)
-            title = f"{view.legal_name} — {acc.business_unit}"
-            if row is None:
-                console.print(f"{title}: not scored yet (run `creditbot score recompute`).")
-            else:
-                print_score(row, title)
+    view = _view(customer, as_)
+    for acc in view.accounts:
+        title = f"{view.legal_name} — {acc.business_unit}"
+        if acc.score_row is None:
+            console.print(f"{title}: not scored yet (run `creditbot score recompute`).")
+        else:
+            print_score(acc.score_row, title)
 
 
 @score_app.command("recompute")
@@ -193,10 +190,13 @@ def bureau_refresh(bu: str | None = typer.Option(None, "--bu", help="Business un
 def customer_show(customer: str = typer.Argument(..., help="USCC, name, alias or part of it."),
                   as_: str | None = typer.Option(None, "--as", help=AS_HELP)) -> None:
     """The 360° view of a customer, as the given person may see it."""
+    print_view(_view(customer, as_))
+
+
+def _view(customer: str, as_: str | None) -> CustomerView:
     with runtime() as rt, rt.domain.read() as session:
         actor = actor_for(session, as_)
-        view = customer_view(rt.domain, actor, resolve_customer(session, actor, customer))
-    print_view(view)
+        return customer_view(rt.domain, actor, resolve_customer(session, actor, customer))
 
 
 def print_view(view: CustomerView) -> None:

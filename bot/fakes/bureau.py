@@ -86,8 +86,8 @@ def make_company(key: str, name: str, uscc: str | None) -> Company:
     pick = seed % 100
 
     def num(i: int, mod: int) -> int:
-        return h[8 + i % 24] * 256 + h[(9 + i) % 32] if mod <= 0 else (
-            (h[8 + i % 24] * 256 + h[(9 + i) % 32]) % mod)
+        """The i-th deterministic number below ``mod`` drawn from the hash."""
+        return (h[8 + i % 24] * 256 + h[(9 + i) % 32]) % mod
 
     def day(i: int) -> dt.date:
         return EPOCH + dt.timedelta(days=num(i, SPAN_DAYS))

@@ -34,6 +34,7 @@ from credit_domain.errors import Forbidden, InvalidInput, NotFound
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Invoice, Order, Payment
 from credit_domain.scoring.indicators import INDICATORS, _days, payment_indicators
+from credit_domain.scoring.models import CreditScore
 from credit_domain.scoring.services import latest_score
 
 _ = text_factory("credit_domain")
@@ -124,6 +125,7 @@ class AccountView:
     payment: PaymentBehaviour
     score: ScoreView | None
     open_applications: tuple[ApplicationSummary, ...] = ()
+    score_row: CreditScore | None = None  # the stored score, with its full explanation
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,7 @@ def _account_views(session: Session, accounts: list[CreditAccount], today: dt.da
     for a in accounts:
         p = pay.get(a.id, {})
         count, total, last = payments.get(a.id, (0, ZERO, None))
+        row = latest_score(session, a.id)
         views.append(AccountView(
             account_id=a.id, business_unit_id=a.business_unit_id,
             business_unit=a.business_unit.name, external_id=a.external_id,
@@ -246,8 +249,8 @@ def _account_views(session: Session, accounts: list[CreditAccount], today: dt.da
             aging=aging.get(a.id, Aging(ZERO, ZERO, ZERO, ZERO, ZERO)),
             payment=PaymentBehaviour(p.get("paydex"), p.get("days_beyond_terms"),
                                      p.get("on_time_streak"), count, total, last),
-            score=_score_view(session, a.id),
-            open_applications=tuple(apps.get(a.id, ()))))
+            score=_score_view(row) if row is not None else None,
+            open_applications=tuple(apps.get(a.id, ())), score_row=row))
     return views
 
 
@@ -281,10 +284,7 @@ def _payments_12m(session: Session, ids: list[int], today: dt.date
     return {int(a): (int(n), total or ZERO, last) for a, n, total, last in rows}
 
 
-def _score_view(session: Session, account_id: int) -> ScoreView | None:
-    row = latest_score(session, account_id)
-    if row is None:
-        return None
+def _score_view(row: CreditScore) -> ScoreView:
     explanation = row.explanation or {}
     contributions = explanation.get("contributions", [])
     reasons = []
