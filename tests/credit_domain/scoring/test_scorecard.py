@@ -4,6 +4,8 @@ explanations that sum to the score, caps and the suggested limit."""
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credit_domain.policy.store import PolicyInvalid, default_content, parse_policy
 from credit_domain.scoring.engine import ScoreUnavailable, evaluate
@@ -141,3 +143,23 @@ def test_invalid_scorecards_are_refused_with_located_problems(
     assert message in problem.message
     assert problem.location.startswith(where)
     assert problem.line is not None
+
+
+DEFAULT = card(default_content("scorecard"))
+NUMBERS = [n for dim in DEFAULT.dimensions for n in (i.name for i in dim.indicators)
+           if n != "company_status"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.dictionaries(st.sampled_from(NUMBERS),
+                              st.floats(min_value=-5, max_value=1e8, allow_nan=False)),
+       status=st.sampled_from([None, "active", "revoked", "liquidating", "unknown"]))
+def test_any_inputs_give_a_score_that_is_the_sum_of_its_contributions(
+        values: dict[str, float], status: str | None) -> None:
+    inputs: dict[str, object] = {**values, "company_status": status}
+    r = evaluate(DEFAULT, inputs)
+    assert r.score == total(r)
+    assert Decimal(0) <= r.score <= Decimal(100)
+    assert sum(c.weight for c in r.contributions) == pytest.approx(1, abs=2e-3)
+    assert all(c.weight == 0 for c in r.contributions if c.status == "excluded")
+    assert DEFAULT.grade_index(r.grade) >= DEFAULT.grade_index(r.points_grade)

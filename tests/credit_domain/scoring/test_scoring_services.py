@@ -101,3 +101,23 @@ def test_a_new_scorecard_version_is_recorded(any_domain: Domain) -> None:
     with any_domain.read() as s:
         row = latest_score(s, good)
     assert row is not None and row.policy_version == 1
+
+
+def test_one_failing_account_does_not_stop_the_nightly_run(
+        domain: Domain, monkeypatch: Any) -> None:
+    from credit_domain.scoring import services
+
+    good, late = build(domain)
+    real = services.account_indicators
+
+    def broken(session: Any, on: Any, ids: Any, **kw: Any) -> Any:
+        if ids and late in ids:
+            raise RuntimeError("corrupt ledger row")
+        return real(session, on, ids, **kw)
+
+    monkeypatch.setattr(services, "account_indicators", broken)
+    result = recompute_all(domain)
+    assert result.computed == 1 and result.changed == 1
+    assert result.failures == [(late, "RuntimeError: corrupt ledger row")]
+    with domain.read() as s:
+        assert latest_score(s, good) is not None and latest_score(s, late) is None
