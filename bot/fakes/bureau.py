@@ -151,10 +151,11 @@ class FakeBureau:
     def fail_next(self, n: int = 1, status: int = 503) -> None:
         self._queue(n, "fail", status)
 
-    def rate_limit_next(self, n: int = 1, *, style: str = "http") -> None:
-        """``style="http"``: HTTP 429 with Retry-After; ``"code"``: HTTP 200 with Tianyancha's
-        error_code 300004 (访问频率过快)."""
-        self._queue(n, "rate_http" if style == "http" else "rate_code", 0)
+    def rate_limit_next(self, n: int = 1, *, style: str = "http",
+                        retry_after: float = 0) -> None:
+        """``style="http"``: HTTP 429 with ``Retry-After``; ``"code"``: HTTP 200 with
+        Tianyancha's error_code 300004 (访问频率过快)."""
+        self._queue(n, "rate_http" if style == "http" else "rate_code", retry_after)
 
     def slow_next(self, n: int = 1, seconds: float = 2.0) -> None:
         self._queue(n, "slow", seconds)
@@ -203,7 +204,7 @@ class FakeBureau:
                     return JSONResponse({"message": "upstream unavailable"}, int(value))
                 elif kind == "rate_http":
                     return JSONResponse({"message": "too many requests"}, 429,
-                                        headers={"Retry-After": "0"})
+                                        headers={"Retry-After": f"{value:g}"})
                 elif fmt == "tyc":
                     return JSONResponse({"error_code": 300004, "reason": "访问频率过快",
                                          "result": None})

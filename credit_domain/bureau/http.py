@@ -94,13 +94,13 @@ class JsonApi:
             if hit is not None:
                 outcome, _reason = self.interpret(hit)
                 return Answer(outcome, hit, cached=True)
-        reason = "no attempt"
+        reason, retry_after = "no attempt", None
         for attempt in range(self.attempts):
             if attempt:
-                self.sleep(self._delay(attempt, reason))
+                self.sleep(self._delay(attempt, retry_after))
             if self.limiter is not None:
                 self.limiter.acquire()
-            outcome, body, reason = self._send(endpoint, params)
+            outcome, body, reason, retry_after = self._send(endpoint, params)
             if outcome in (Outcome.OK, Outcome.EMPTY):
                 if self.cache is not None:
                     self.cache.put(self.provider, endpoint, params, body)
@@ -111,47 +111,46 @@ class JsonApi:
                 raise BureauUnavailable(f"{self.provider}: {reason}", permanent=True)
         raise BureauUnavailable(f"{self.provider}: {reason} (after {self.attempts} attempts)")
 
-    def _delay(self, attempt: int, reason: str) -> float:
-        retry_after = _retry_after(reason)
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff (backoff, 2·backoff, 4·backoff, …), or longer when the
+        provider asked for it with Retry-After."""
         base: float = self.backoff * (2 ** (attempt - 1))
         return max(base, retry_after) if retry_after is not None else base
 
     def _send(self, endpoint: str, params: dict[str, Any]
-              ) -> tuple[Outcome, dict[str, Any], str]:
+              ) -> tuple[Outcome, dict[str, Any], str, float | None]:
+        """One request: (outcome, body, reason, seconds the provider asked us to wait)."""
         self.calls += 1
         try:
             response = self.client.get(self.base_url + endpoint,
                                        params={**self.auth_params(), **params},
                                        headers=self.auth_headers())
         except httpx.TimeoutException as exc:
-            return Outcome.RETRY, {}, f"timeout ({type(exc).__name__})"
+            return Outcome.RETRY, {}, f"timeout ({type(exc).__name__})", None
         except httpx.TransportError as exc:
-            return Outcome.RETRY, {}, f"connection failed ({type(exc).__name__})"
+            return Outcome.RETRY, {}, f"connection failed ({type(exc).__name__})", None
         status = response.status_code
         if status == 429 or status >= 500:
-            after = response.headers.get("Retry-After", "")
-            suffix = f" retry-after={after}" if after.replace(".", "", 1).isdigit() else ""
-            return Outcome.RETRY, {}, f"HTTP {status}{suffix}"
+            return Outcome.RETRY, {}, f"HTTP {status}", _seconds(
+                response.headers.get("Retry-After"))
         if status >= 400:
-            return Outcome.FAIL, {}, f"HTTP {status}"
+            return Outcome.FAIL, {}, f"HTTP {status}", None
         try:
             body = response.json()
         except ValueError:
-            return Outcome.RETRY, {}, "response is not JSON"
+            return Outcome.RETRY, {}, "response is not JSON", None
         if not isinstance(body, dict):
-            return Outcome.RETRY, {}, "response is not a JSON object"
+            return Outcome.RETRY, {}, "response is not a JSON object", None
         outcome, reason = self.interpret(body)
-        return outcome, body, reason
+        return outcome, body, reason, None
 
     def close(self) -> None:
         self.client.close()
 
 
-def _retry_after(reason: str) -> float | None:
-    marker = "retry-after="
-    if marker not in reason:
-        return None
+def _seconds(header: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is not used by these providers)."""
     try:
-        return float(reason.split(marker, 1)[1].split()[0])
-    except (ValueError, IndexError):
+        return max(0.0, float(header)) if header else None
+    except ValueError:
         return None

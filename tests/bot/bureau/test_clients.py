@@ -137,8 +137,15 @@ def test_server_errors_are_retried_with_backoff(bureau: FakeBureau, url: str) ->
 def test_rate_limits_are_waited_out(bureau: FakeBureau, url: str, style: str) -> None:
     sleeps = Sleeps()
     bureau.rate_limit_next(2, style=style)
-    report = tyc(url, sleep=sleeps).fetch(CompanyRef("x", CLEAN))
-    assert report.uscc == CLEAN and len(sleeps) == 2
+    report = tyc(url, sleep=sleeps, backoff=0.25).fetch(CompanyRef("x", CLEAN))
+    assert report.uscc == CLEAN and sleeps == [0.25, 0.5]
+
+
+def test_retry_after_is_honoured(bureau: FakeBureau, url: str) -> None:
+    sleeps = Sleeps()
+    bureau.rate_limit_next(1, retry_after=3)
+    assert tyc(url, sleep=sleeps, backoff=0.25).fetch(CompanyRef("x", CLEAN)).uscc == CLEAN
+    assert sleeps == [3.0]
 
 
 def test_qichacha_rate_limit_and_timeouts(bureau: FakeBureau, url: str) -> None:
