@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
 
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
     # Bureau (company data): fake | tianyancha | qichacha
     bureau_provider: str = Field("fake", validation_alias="CREDITBOT_BUREAU_PROVIDER")
     tianyancha_token: SecretStr | None = Field(None, validation_alias="TIANYANCHA_TOKEN")
@@ -40,14 +48,6 @@ class Settings(BaseSettings):
     bureau_api_url: str | None = Field(None, validation_alias="BUREAU_API_URL")
     bureau_cache_ttl_hours: float = Field(24.0, validation_alias="BUREAU_CACHE_TTL_HOURS")
     bureau_rate_per_second: float | None = Field(None, validation_alias="BUREAU_RATE_PER_SECOND")
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
-
-    @property
-    def sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 One line per feature; keep them sorted.
 """
 
-import credit_domain.bureau.models
-import credit_domain.db.models
-import credit_domain.scoring.policy
+import credit_domain.bureau.models  # noqa: F401
+import credit_domain.db.models  # noqa: F401
+import credit_domain.scoring.policy  # noqa: F401
 import credit_domain.scoring.services  # noqa: F401

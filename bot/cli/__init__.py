@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cli import db, demo, scoring, serve  # noqa: F401  (register commands)
+import bot.cli.scoring  # noqa: F401
+from bot.cli import db, demo, serve  # noqa: F401  (register commands)
 from bot.cli.base import app
 
 

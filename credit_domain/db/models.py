@@ -1,9 +1,10 @@
 """Every mapped model, imported in one place so the metadata (and Alembic) sees them all."""
 
+import credit_domain.bureau.models  # noqa: F401
+import credit_domain.scoring.models  # noqa: F401
 from credit_domain.accounts.models import CreditAccount, TemporaryLimit
 from credit_domain.apikeys.models import ApiKey
 from credit_domain.audit.models import AuditEvent
-from credit_domain.bureau.models import BureauCacheEntry, BureauSignal, BureauSnapshot, RateBucket
 from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.db.base import Base
 from credit_domain.inbound.models import ProcessedEvent
@@ -18,24 +19,18 @@ from credit_domain.orgs.models import (
 )
 from credit_domain.outbox.models import OutboxMessage
 from credit_domain.policy.models import PolicyVersion
-from credit_domain.scoring.models import CreditScore, FinancialStatement
 
 __all__ = [
     "Allocation",
     "ApiKey",
     "AuditEvent",
     "Base",
-    "BureauCacheEntry",
-    "BureauSignal",
-    "BureauSnapshot",
     "BusinessUnit",
     "CreditAccount",
     "CreditNote",
-    "CreditScore",
     "Customer",
     "CustomerAlias",
     "Delivery",
-    "FinancialStatement",
     "Invoice",
     "Order",
     "OutboxMessage",
@@ -44,7 +39,6 @@ __all__ = [
     "PlatformIdentity",
     "PolicyVersion",
     "ProcessedEvent",
-    "RateBucket",
     "Region",
     "RoleAssignment",
     "Team",
