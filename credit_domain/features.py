@@ -1,6 +1,6 @@
 """Imports every feature module that registers an installer, policy kind or model.
 
-One line per feature; keep them sorted.
+One import per line (this file merges with git's union driver, see .gitattributes).
 """
 
 import credit_domain.bureau.models  # noqa: F401

@@ -1,9 +1,15 @@
-"""The ``creditbot`` command. Each module adds its commands to :data:`app`."""
+"""The ``creditbot`` command. Each module adds its commands to :data:`app`; import it here.
+
+One import per line (this file merges with git's union driver, see .gitattributes).
+"""
 
 from __future__ import annotations
 
+import bot.cli.apikeys  # noqa: F401
+import bot.cli.db  # noqa: F401
+import bot.cli.demo  # noqa: F401
 import bot.cli.scoring  # noqa: F401
-from bot.cli import db, demo, serve  # noqa: F401  (register commands)
+import bot.cli.serve  # noqa: F401
 from bot.cli.base import app
 
 
