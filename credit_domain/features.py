@@ -4,6 +4,7 @@ One import per line (this file merges with git's union driver, see .gitattribute
 """
 
 import credit_domain.bureau.models  # noqa: F401
+import credit_domain.bureau.services  # noqa: F401
 import credit_domain.db.models  # noqa: F401
 import credit_domain.scoring.policy  # noqa: F401
 import credit_domain.scoring.services  # noqa: F401

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit_domain.accounts.models import AccountStatus, CreditAccount
-from credit_domain.bootstrap import Domain
+from credit_domain.bootstrap import Domain, installer
 from credit_domain.bureau.models import BureauSignal, BureauSnapshot
 from credit_domain.bureau.port import (
     BureauProvider,
@@ -40,6 +40,7 @@ from credit_domain.unit_of_work import ActorRef, UnitOfWork
 
 _ = text_factory("credit_domain")
 log = logging.getLogger(__name__)
+BUREAU_REFRESH_PORT = "bureau_refresh"  # the monitoring job looks it up
 RISK_CHANNEL = "risk"  # the alert channel of each business unit's credit-risk team
 TONES = {"info": "info", "warn": "warn", "danger": "danger"}
 
@@ -121,27 +122,65 @@ def _targets(session: Session, business_unit_id: int | None,
 
 def record_report(domain: Domain, customer_id: int, report: BureauReport
                   ) -> tuple[bool, list[BureauSignal]]:
+    """Store ``report`` in its own unit of work (see :func:`store_report`)."""
+    with domain.uow(ActorRef.system("bureau")) as uow:
+        changed, signals = store_report(uow, customer_id, report)
+        uow.commit()
+    return changed, signals
+
+
+def store_report(uow: UnitOfWork, customer_id: int, report: BureauReport
+                 ) -> tuple[bool, list[BureauSignal]]:
     """Store ``report`` as the customer's new snapshot if it differs from the last one, and
-    raise its signals; returns (stored, new signals)."""
+    raise its signals; returns (stored, new signals). The caller commits."""
     content = report.to_json()
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False)
                             .encode("utf-8")).hexdigest()
-    with domain.uow(ActorRef.system("bureau")) as uow:
-        last = latest_snapshot(uow.session, customer_id)
-        if last is not None and last.sha256 == digest:
-            return False, []
-        snapshot = BureauSnapshot(customer_id=customer_id, provider=report.provider,
-                                  fetched_at=uow.now(), report=content, sha256=digest)
-        uow.session.add(snapshot)
-        uow.session.flush()
-        previous = BureauReport.from_json(last.report) if last is not None else None
-        today = local_date(uow.now(), "Asia/Shanghai")
-        stored = [_store_signal(uow, customer_id, snapshot.id, s)
-                  for s in detect(previous, report, today)]
-        raised = [s for s in stored if s is not None]
-        _route(uow, customer_id, raised)
-        uow.commit()
+    last = latest_snapshot(uow.session, customer_id)
+    if last is not None and last.sha256 == digest:
+        return False, []
+    snapshot = BureauSnapshot(customer_id=customer_id, provider=report.provider,
+                              fetched_at=uow.now(), report=content, sha256=digest)
+    uow.session.add(snapshot)
+    uow.session.flush()
+    previous = BureauReport.from_json(last.report) if last is not None else None
+    today = local_date(uow.now(), "Asia/Shanghai")
+    stored = [_store_signal(uow, customer_id, snapshot.id, s)
+              for s in detect(previous, report, today)]
+    raised = [s for s in stored if s is not None]
+    _route(uow, customer_id, raised)
     return True, raised
+
+
+def refresh_unit(ctx: Any, unit: Any) -> None:
+    """The monitoring job's refresh of one business unit (``domain.ports["bureau_refresh"]``,
+    called as ``(ctx, unit)`` for each unit): one ``ctx.step`` per customer, so each failure
+    is recorded against its customer and a dry run shows the signals it would raise. The
+    provider is called before the step's transaction opens; after a permanent failure (bad
+    credentials, no balance) the remaining customers are not tried."""
+    provider = provider_of(ctx.domain)
+    with ctx.domain.read() as session:
+        targets = _targets(session, unit.id, None)
+    for customer_id, name, uscc in targets:
+        error: Exception | None = None
+        try:
+            report = provider.fetch(CompanyRef(name, uscc))
+        except Exception as exc:  # recorded by the step below, against this customer
+            error = exc
+        with ctx.step(unit, name) as uow:
+            if error is not None:
+                raise error
+            changed, signals = store_report(uow, customer_id, report)
+            ctx.report.count(unit, "bureau snapshots", int(changed))
+            ctx.report.count(unit, "bureau signals", len(signals))
+        if isinstance(error, BureauUnavailable) and error.permanent:
+            return
+
+
+@installer
+def install_bureau_refresh(domain: Domain) -> None:
+    """Offer the per-unit refresh to the monitoring scheduler's ``bureau-refresh`` job."""
+    domain.ports.setdefault(BUREAU_REFRESH_PORT, refresh_unit)
 
 
 def _store_signal(uow: UnitOfWork, customer_id: int, snapshot_id: int, s: Signal

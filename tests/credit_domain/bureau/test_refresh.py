@@ -3,13 +3,17 @@ audit, notifications with the standard payload), rescoring, failure isolation.""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import types
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain
 from credit_domain.bureau.models import BureauSignal, BureauSnapshot
 from credit_domain.bureau.port import BureauUnavailable, CompanyRef
@@ -138,3 +142,43 @@ def test_one_failure_does_not_stop_the_others_but_bad_credentials_do(
     stub.failing[ids["a"]] = BureauUnavailable("error_code 300002: 账号失效", permanent=True)
     stopped = refresh_bureau(any_domain, provider=stub)
     assert stopped.stopped == "error_code 300002: 账号失效" and stopped.checked == 1
+
+
+class FakeJob:
+    """The monitoring job context as ``refresh_unit`` uses it: domain, step, report."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain = domain
+        self.report = self
+        self.counts: dict[str, int] = {}
+        self.errors: list[str] = []
+
+    def count(self, unit: Any, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    @contextlib.contextmanager
+    def step(self, unit: Any, item: str) -> Iterator[Any]:
+        try:
+            with self.domain.uow() as uow:
+                yield uow
+                uow.commit()
+        except Exception as exc:
+            self.errors.append(f"{item}: {exc}")
+
+
+def test_the_monitoring_job_refreshes_a_unit_customer_by_customer(any_domain: Domain) -> None:
+    stub, _events, ids = setup(any_domain)
+    stub.reports[ids["b"]] = report(ids["b"], dishonest=(
+        DishonestListing("D9", "(2026)执9号", "法院", days(-2), "全部未履行"),))
+    stub.failing[ids["a"]] = BureauUnavailable("HTTP 503 (after 4 attempts)")
+    any_domain.ports["bureau"] = stub
+    refresh = any_domain.ports["bureau_refresh"]
+    job = FakeJob(any_domain)
+    with any_domain.read() as s:
+        unit = s.scalar(select(CreditAccount.business_unit_id).where(
+            CreditAccount.id == ids["account"]))
+    refresh(job, types.SimpleNamespace(id=unit, code="IND"))
+    assert job.errors == ["甲有限公司: HTTP 503 (after 4 attempts)"]
+    assert job.counts == {"bureau snapshots": 1, "bureau signals": 1}
+    with any_domain.read() as s:
+        assert [x.kind for x in s.scalars(select(BureauSignal))] == ["dishonest_debtor"]
