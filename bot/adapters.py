@@ -3,6 +3,7 @@
 One import per line (this file merges with git's union driver, see .gitattributes).
 """
 
+import bot.bureau  # noqa: F401
 import bot.delivery  # noqa: F401
 import bot.emulator.connector  # noqa: F401
 import bot.emulator.routes  # noqa: F401

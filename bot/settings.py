@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    # Bureau (company data): fake | tianyancha | qichacha
+    bureau_provider: str = Field("fake", validation_alias="CREDITBOT_BUREAU_PROVIDER")
+    tianyancha_token: SecretStr | None = Field(None, validation_alias="TIANYANCHA_TOKEN")
+    qichacha_key: str | None = Field(None, validation_alias="QICHACHA_KEY")
+    qichacha_secret_key: SecretStr | None = Field(None, validation_alias="QICHACHA_SECRET_KEY")
+    bureau_api_url: str | None = Field(None, validation_alias="BUREAU_API_URL")
+    bureau_cache_ttl_hours: float = Field(24.0, validation_alias="BUREAU_CACHE_TTL_HOURS")
+    bureau_rate_per_second: float | None = Field(None, validation_alias="BUREAU_RATE_PER_SECOND")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -17,6 +17,7 @@ import bot.cli.ops  # noqa: F401
 import bot.cli.people  # noqa: F401
 import bot.cli.policy  # noqa: F401
 import bot.cli.rules  # noqa: F401
+import bot.cli.scoring  # noqa: F401
 import bot.cli.serve  # noqa: F401
 import bot.cli.web  # noqa: F401
 from bot.cli import db, demo, jobs, outbox, serve  # noqa: F401  (register commands)  # noqa: F401

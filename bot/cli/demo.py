@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from bot.cli.base import app, console, runtime
+from credit_domain.bureau.services import refresh_bureau
 from credit_domain.db.migrate import upgrade
 from credit_domain.demo.seed import is_empty, reset, seed_demo
+from credit_domain.scoring.services import recompute_all
 
 
 @app.command("demo")
@@ -36,4 +38,10 @@ def demo(
             f"people, {summary.customers} customers, {summary.accounts} credit accounts, "
             f"{summary.invoices} invoices, {summary.payments} payments, {summary.orders} "
             f"orders, {summary.on_hold} accounts on hold."
+        )
+        bureau = refresh_bureau(rt.domain)
+        scores = recompute_all(rt.domain, trigger="demo")
+        console.print(
+            f"Bureau records fetched for {bureau.checked} customers ({bureau.signals} signals, "
+            f"{len(bureau.failures)} failed); {scores.computed} accounts scored."
         )

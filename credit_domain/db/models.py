@@ -7,6 +7,7 @@ import credit_domain.accounts.models  # noqa: F401
 import credit_domain.apikeys.models  # noqa: F401
 import credit_domain.applications.models  # noqa: F401
 import credit_domain.audit.models  # noqa: F401
+import credit_domain.bureau.models  # noqa: F401
 import credit_domain.conversations.models  # noqa: F401
 import credit_domain.customers.models  # noqa: F401
 import credit_domain.inbound.models  # noqa: F401
@@ -16,6 +17,7 @@ import credit_domain.orgs.models  # noqa: F401
 import credit_domain.outbox.models  # noqa: F401
 import credit_domain.policy.models  # noqa: F401
 import credit_domain.rules.models  # noqa: F401
+import credit_domain.scoring.models  # noqa: F401
 from credit_domain.db.base import Base
 
 __all__ = ["Base"]
