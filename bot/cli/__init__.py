@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cli import db, demo, serve  # noqa: F401  (register commands)
+from bot.cli import db, demo, directory, serve  # noqa: F401  (register commands)
 from bot.cli.base import app
 
 

@@ -16,6 +16,7 @@ from credit_domain.orgs.models import (
     Team,
 )
 from credit_domain.outbox.models import OutboxMessage
+from credit_domain.platforms.models import PlatformMessage, PlatformToken
 from credit_domain.policy.models import PolicyVersion
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Payment",
     "Person",
     "PlatformIdentity",
+    "PlatformMessage",
+    "PlatformToken",
     "PolicyVersion",
     "ProcessedEvent",
     "Region",
