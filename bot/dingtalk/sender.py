@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -56,7 +57,8 @@ class DingTalkSender:
         self.callback_type = callback_type
         self.webhook = webhook
         self.webhook_secret = webhook_secret
-        self._now_ms = now_ms or (lambda: int(domain.clock.now().timestamp() * 1000))
+        # The webhook signature is checked against DingTalk's wall clock, not the domain's.
+        self._now_ms = now_ms or (lambda: int(time.time() * 1000))
         self.capabilities = Capabilities(update_in_place=bool(card_template_id),
                                          buttons_call_back=bool(card_template_id),
                                          forms=False, images=True, markdown=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +17,7 @@ import pytest
 from bot.messages import CardAction, Command, Reply
 from bot.platform_support.inbound import set_inbound_handler
 from bot.web.app import create_app
+from tests.platforms.fake_dingtalk import FakeDingTalk
 from tests.platforms.fake_server import ServedApp
 from tests.platforms.fake_wecom import FakeWeCom, WeComCaller
 
@@ -78,3 +80,56 @@ def wecom(make_runtime: Any, fake_wecom: FakeWeCom, recorder: Recorder
         yield WeComSetup(fake_wecom, rt,
                          WeComCaller(token, key, fake_wecom.corp_id, fake_wecom.agent_id),
                          served.url)
+
+
+# -- DingTalk ----------------------------------------------------------------------------------
+@pytest.fixture
+def fake_dingtalk() -> Iterator[FakeDingTalk]:
+    fake = FakeDingTalk()
+    with ServedApp(fake.app) as served:
+        fake.url = served.url
+        yield fake
+
+
+@dataclass
+class DingTalkSetup:
+    fake: FakeDingTalk
+    runtime: Any
+    url: str  # creditbot's base URL
+    token: str
+    aes_key: str
+
+    def encrypted(self, event: dict[str, Any], owner_key: str | None = None,
+                  aes_key: str | None = None) -> tuple[dict[str, str], bytes]:
+        """What DingTalk POSTs to the callback URL for ``event``."""
+        from dingtalk.crypto import DingTalkCrypto
+
+        crypto = DingTalkCrypto(self.token, aes_key or self.aes_key,
+                                owner_key or self.fake.client_id)
+        sealed = crypto.encrypt_message(json.dumps(event, ensure_ascii=False))
+        return ({"signature": sealed["msg_signature"], "timestamp": sealed["timeStamp"],
+                 "nonce": sealed["nonce"]}, json.dumps({"encrypt": sealed["encrypt"]}).encode())
+
+
+@pytest.fixture
+def dingtalk(make_runtime: Any, fake_dingtalk: FakeDingTalk, recorder: Recorder
+             ) -> Iterator[DingTalkSetup]:
+    from bot.dingtalk.adapter import dingtalk_platform
+
+    token, key = "callback-token", aes_key()
+    rt = make_runtime(
+        dingtalk_client_id=fake_dingtalk.client_id,
+        dingtalk_client_secret=fake_dingtalk.client_secret, dingtalk_token=token,
+        dingtalk_aes_key=key, dingtalk_api_url=fake_dingtalk.url,
+        dingtalk_oapi_url=fake_dingtalk.url,
+        dingtalk_robot_webhook=f"{fake_dingtalk.url}/robot/send?access_token=grouptoken",
+        dingtalk_robot_secret=fake_dingtalk.webhook_secret,
+        dingtalk_card_template_id=fake_dingtalk.template_id)
+    platform = dingtalk_platform(rt)
+    assert platform is not None and platform.stream is not None
+    platform.stream.backoff_base, platform.stream.backoff_max = 0.05, 0.2
+    set_inbound_handler(rt, recorder)
+    with ServedApp(create_app(rt), lifespan="on") as served:
+        yield DingTalkSetup(fake_dingtalk, rt, served.url, token, key)
+    if platform.api is not None:
+        platform.api.close()
