@@ -84,9 +84,9 @@ def show(report: SyncReport, departments: int, users: int, *, dry_run: bool) -> 
                   f"{c['teams_created']} teams created, {c['teams_renamed']} renamed, "
                   f"{c['people_created']} people created, {c['identities_linked']} accounts "
                   f"linked, {c['identities_updated']} updated, {c['people_deactivated']} "
-                  f"people deactivated.")
+                  f"people deactivated.", soft_wrap=True)
     if report.kept_active:
         console.print(f"Kept active (reachable on another platform): "
-                      f"{', '.join(report.kept_active)}")
+                      f"{', '.join(report.kept_active)}", soft_wrap=True)
     if not report.changed:
         console.print("Nothing to change.")

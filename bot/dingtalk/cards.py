@@ -76,7 +76,8 @@ def slot_meaning(action_id: str, slots: tuple[Mapping[str, Any], ...]
     if n > len(slots):
         return None
     slot = slots[n - 1]
-    return str(slot["action_id"]), {str(k): str(v) for k, v in dict(slot.get("value") or {}).items()}
+    value = dict(slot.get("value") or {})
+    return str(slot["action_id"]), {str(k): str(v) for k, v in value.items()}
 
 
 def markdown_param(reply: Reply) -> dict[str, str]:

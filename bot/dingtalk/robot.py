@@ -22,4 +22,5 @@ def signed_url(webhook: str, secret: str | None, timestamp_ms: int) -> str:
     if not secret:
         return webhook
     joiner = "&" if "?" in webhook else "?"
-    return f"{webhook}{joiner}{urlencode({'timestamp': timestamp_ms})}&sign={sign(secret, timestamp_ms)}"
+    stamp = urlencode({"timestamp": timestamp_ms})
+    return f"{webhook}{joiner}{stamp}&sign={sign(secret, timestamp_ms)}"

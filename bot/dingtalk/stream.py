@@ -16,6 +16,7 @@ Robot messages and card callbacks are acknowledged at once; the conversation run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -33,7 +34,7 @@ from dingtalk_stream import (
     DingTalkStreamClient,
 )
 from dingtalk_stream.version import VERSION_STRING
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from bot.dingtalk.inbound import DingTalkInbound
 
@@ -51,6 +52,7 @@ class StreamClient(DingTalkStreamClient):  # type: ignore[misc]
         self.backoff_max = backoff_max
         self.open_timeout = open_timeout
         self.sessions = 0  # connections opened so far
+        self.websocket: ClientConnection | None = None
         self._stop: asyncio.Event | None = None
         self._frames: set[asyncio.Task[Any]] = set()
 
@@ -112,8 +114,7 @@ class StreamClient(DingTalkStreamClient):  # type: ignore[misc]
                         async for raw in ws:
                             attempt = 0
                             self._dispatch(raw)
-                except (websockets.exceptions.WebSocketException, OSError,
-                        asyncio.TimeoutError) as exc:
+                except (TimeoutError, websockets.exceptions.WebSocketException, OSError) as exc:
                     log.warning("DingTalk stream dropped: %s", exc)
                 finally:
                     self.websocket = None
@@ -122,10 +123,8 @@ class StreamClient(DingTalkStreamClient):  # type: ignore[misc]
             delay = self.reconnect_delay(attempt)
             attempt += 1
             log.info("DingTalk stream: reconnecting in %.1fs", delay)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
 
     def _dispatch(self, raw: str | bytes) -> None:
         try:

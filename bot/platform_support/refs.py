@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from credit_domain.bootstrap import Domain
 from credit_domain.platforms.models import PlatformMessage
@@ -99,9 +100,10 @@ class SentCards:
                     and row.response_code_expires_at <= now):
                 return None
             code = row.response_code
-            claimed = uow.session.execute(update(PlatformMessage).where(
+            result = cast(CursorResult[Any], uow.session.execute(update(PlatformMessage).where(
                 PlatformMessage.id == card_id, PlatformMessage.response_code == code,
-            ).values(response_code=None, updated_at=now)).rowcount
+            ).values(response_code=None, updated_at=now)))
+            claimed = result.rowcount
             uow.commit()
             return code if claimed == 1 else None
 

@@ -57,7 +57,8 @@ class WeComClient(WeChatClient):  # type: ignore[misc]
             res.raise_for_status()
             data = res.json()
         except requests.HTTPError as exc:
-            raise WeComApiError(None, str(exc), status=exc.response.status_code) from exc
+            status = exc.response.status_code if exc.response is not None else None
+            raise WeComApiError(None, str(exc), status=status) from exc
         except (requests.RequestException, ValueError) as exc:
             raise WeComApiError(None, f"gettoken: {exc}") from exc
         errcode = int(data.get("errcode", 0))

@@ -21,6 +21,7 @@ from bot.messages import Capabilities, Card, CardAction, Reply
 from bot.platform_support.refs import SentCard, SentCards
 from bot.wecom import cards
 from bot.wecom.client import WeComApiError, WeComClient
+from bot.wecom.events import encode_button_key
 from credit_domain.bootstrap import Domain
 from credit_domain.orgs.models import Platform, PlatformIdentity
 from credit_domain.outbox.port import DeliveryFailed
@@ -157,7 +158,7 @@ class WeComSender:
         decided = cards.template_card(card, copy.handle, decided=cards.decision_text(card))
         decided["button_list"] = [
             {"text": str(b.get("label") or b["action_id"]), "style": 3,
-             "key": cards.encode_button_key(str(b["action_id"]), dict(b.get("value") or {}))}
+             "key": encode_button_key(str(b["action_id"]), dict(b.get("value") or {}))}
             for b in copy.buttons][:cards.MAX_BUTTONS] or decided["button_list"]
         return decided
 

@@ -186,7 +186,7 @@ def _sync_people(uow: UnitOfWork, platform: Platform, tenant: str,
         select(PlatformIdentity).where(PlatformIdentity.platform == platform,
                                        PlatformIdentity.tenant == tenant))}
     emails = {u.email.strip().lower() for u in users if u.email and u.email.strip()}
-    by_email = {p.email.lower(): p for p in session.scalars(
+    by_email = {(p.email or "").lower(): p for p in session.scalars(
         select(Person).where(func.lower(Person.email).in_(emails)))} if emails else {}
     numbers = {u.employee_no.strip() for u in users if u.employee_no and u.employee_no.strip()}
     by_number = {p.employee_no: p for p in session.scalars(

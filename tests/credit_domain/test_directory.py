@@ -140,10 +140,9 @@ def test_a_subtree_sync_touches_only_that_subtree(any_domain: Domain) -> None:
 
 def test_bad_input_is_refused_and_changes_nothing(any_domain: Domain) -> None:
     setup_bu(any_domain)
-    with pytest.raises(NotFound):
-        with any_domain.uow() as uow:
-            sync_org_directory(uow, platform=Platform.WECOM, business_unit_code="NOPE",
-                               departments=DEPARTMENTS, users=USERS)
+    with pytest.raises(NotFound), any_domain.uow() as uow:
+        sync_org_directory(uow, platform=Platform.WECOM, business_unit_code="NOPE",
+                           departments=DEPARTMENTS, users=USERS)
     with pytest.raises(InvalidInput) as twice:
         sync(any_domain, [*USERS, USERS[0]])
     assert "zhangsan" in twice.value.localized("zh_CN") and "两次" in twice.value.localized(

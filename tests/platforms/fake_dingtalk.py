@@ -15,7 +15,6 @@ import json
 import threading
 import time
 from typing import Any
-from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
@@ -113,7 +112,7 @@ class FakeDingTalk:
             return {"errcode": 42001, "errmsg": "access_token超时"}
         return None
 
-    def _build(self) -> FastAPI:  # noqa: C901  (one fake, many endpoints)
+    def _build(self) -> FastAPI:
         app = FastAPI()
 
         @app.post("/v1.0/oauth2/accessToken")
@@ -144,9 +143,10 @@ class FakeDingTalk:
                     return JSONResponse({"code": "param.invalid", "message": "bad card"}, 400)
                 self.cards[track] = body
                 space = body["openSpaceId"].split("//", 1)[1]
-            return JSONResponse({"success": True, "result": {"outTrackId": track, "deliverResults": [
-                {"spaceType": space.split(".", 1)[0], "spaceId": space.split(".", 1)[1],
-                 "success": True}]}})
+            kind, space_id = space.split(".", 1)
+            delivered = [{"spaceType": kind, "spaceId": space_id, "success": True}]
+            return JSONResponse({"success": True, "result": {"outTrackId": track,
+                                                             "deliverResults": delivered}})
 
         @app.put("/v1.0/card/instances")
         async def update_card(request: Request) -> JSONResponse:
@@ -190,7 +190,7 @@ class FakeDingTalk:
                 self.webhook_secret.encode(), f"{timestamp}\n{self.webhook_secret}".encode(),
                 hashlib.sha256).digest()).decode()
             fresh = timestamp.isdigit() and abs(time.time() * 1000 - int(timestamp)) < 3600_000
-            if not fresh or not hmac.compare_digest(unquote_plus(sign), expected):
+            if not fresh or not hmac.compare_digest(sign, expected):  # the query is decoded once
                 return {"errcode": 310000, "errmsg": "sign not match"}
             with self.lock:
                 self.webhook_messages.append(await request.json())
