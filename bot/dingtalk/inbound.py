@@ -11,7 +11,12 @@ from typing import Any
 from bot.dingtalk import events
 from bot.dingtalk.sender import DingTalkSender
 from bot.messages import CardAction, Command, Reply
-from bot.platform_support.inbound import BackgroundWork, Deliveries, InboundHandler
+from bot.platform_support.inbound import (
+    BackgroundWork,
+    Deliveries,
+    InboundHandler,
+    run_handler,
+)
 from bot.platform_support.refs import SentCards
 
 log = logging.getLogger(__name__)
@@ -53,11 +58,7 @@ class DingTalkInbound:
         return False
 
     async def _run(self, event: Command | CardAction) -> Sequence[Reply]:
-        try:
-            return await self.handler()(event)
-        except Exception:
-            await asyncio.to_thread(self.deliveries.release, event.envelope.event_id)
-            raise
+        return await run_handler(self.handler(), self.deliveries, event)
 
     async def _converse(self, command: Command) -> None:
         replies = await self._run(command)

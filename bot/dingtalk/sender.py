@@ -20,14 +20,13 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.dingtalk import cards, robot
 from bot.dingtalk.api import DingTalkApi, DingTalkApiError
 from bot.messages import Capabilities, Card, CardAction, Reply
 from bot.platform_support.refs import SentCard, SentCards
+from bot.platform_support.senders import PlatformSender
 from credit_domain.bootstrap import Domain
-from credit_domain.orgs.models import Platform, PlatformIdentity
+from credit_domain.orgs.models import Platform
 from credit_domain.outbox.port import DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -40,18 +39,18 @@ def _failed(exc: DingTalkApiError) -> DeliveryFailed:
     return DeliveryFailed(str(exc), permanent=not exc.temporary)
 
 
-class DingTalkSender:
+class DingTalkSender(PlatformSender):
     """Sends neutral replies as one DingTalk app and its robot."""
 
-    platform = PLATFORM
+    platform = Platform.DINGTALK
+    handle_ref = "out_track_id"
 
     def __init__(self, api: DingTalkApi, sent: SentCards, domain: Domain, *, robot_code: str,
                  card_template_id: str | None, callback_type: str = "STREAM",
                  webhook: str | None = None, webhook_secret: str | None = None,
                  now_ms: Callable[[], int] | None = None) -> None:
+        super().__init__(sent, domain)
         self.api = api
-        self.sent = sent
-        self._domain = domain
         self.robot_code = robot_code
         self.template_id = card_template_id
         self.callback_type = callback_type
@@ -67,19 +66,6 @@ class DingTalkSender:
         return bool(self.template_id) and bool(cards.callback_buttons(reply.card))
 
     # -- people ------------------------------------------------------------------------------
-    def send_to_person(self, person_id: int, reply: Reply, *,
-                       outbox_id: int | None = None) -> dict[str, Any]:
-        user_id = self.user_id_of(person_id)
-        if user_id is None:
-            raise DeliveryFailed(f"person {person_id} has no DingTalk account", permanent=True)
-        return self.send_direct(user_id, reply, person_id=person_id, outbox_id=outbox_id)
-
-    def user_id_of(self, person_id: int) -> str | None:
-        with self._domain.read() as session:
-            return session.scalar(select(PlatformIdentity.external_id).where(
-                PlatformIdentity.person_id == person_id,
-                PlatformIdentity.platform == Platform.DINGTALK).order_by(PlatformIdentity.id))
-
     def send_direct(self, user_id: str, reply: Reply, *, person_id: int | None = None,
                     outbox_id: int | None = None) -> dict[str, Any]:
         """To ``user_id`` (DingTalk userid) in the robot's one-to-one chat."""
@@ -183,23 +169,6 @@ class DingTalkSender:
             raise DeliveryFailed(f"session webhook: {result.get('errmsg')}", permanent=True)
 
     # -- updates -----------------------------------------------------------------------------
-    def update_card(self, card: Card, *, recipient: str | None = None) -> dict[str, Any]:
-        """Show ``card`` in place of every sent copy of ``card.key``."""
-        if not card.key:
-            raise ValueError("only a card with a key can be updated")
-        outcome = {"updated": 0, "resent": 0}
-        for copy in self.sent.copies(card.key, recipient):
-            outcome[self._update_copy(copy, card)] += 1
-        return outcome
-
-    def update_clicked(self, action: CardAction, card: Card) -> str:
-        track = str((action.message_ref or {}).get("out_track_id") or "")
-        copy = self.sent.by_handle(track) if track else None
-        if copy is None:
-            self.send_direct(action.envelope.user_id, Reply(card=card))
-            return "resent"
-        return self._update_copy(copy, card)
-
     def _update_copy(self, copy: SentCard, card: Card) -> str:
         decided = None if cards.callback_buttons(card) else cards.decision_text(card)
         try:

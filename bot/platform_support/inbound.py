@@ -58,6 +58,17 @@ def from_sync(fn: Callable[[InboundEvent], Sequence[Reply]]) -> InboundHandler:
     return run
 
 
+async def run_handler(handler: InboundHandler, deliveries: Deliveries,
+                      event: InboundEvent) -> Sequence[Reply]:
+    """Run the conversation for ``event``; if it fails, forget the delivery so that the
+    platform's retry is taken in."""
+    try:
+        return await handler(event)
+    except Exception:
+        await asyncio.to_thread(deliveries.release, event.envelope.event_id)
+        raise
+
+
 class Deliveries:
     """Which platform deliveries were already taken in (``processed_events``), so a retried
     or replayed delivery is processed once. Each adapter uses its own namespace (``wecom-in``,

@@ -22,7 +22,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from bot.messages import CardAction, Command, Reply
-from bot.platform_support.inbound import BackgroundWork, Deliveries, InboundHandler
+from bot.platform_support.inbound import (
+    BackgroundWork,
+    Deliveries,
+    InboundHandler,
+    run_handler,
+)
 from bot.platform_support.refs import SentCards
 from bot.wecom import cards, events
 from bot.wecom.crypto import CallbackRejected, WeComCrypto
@@ -88,11 +93,7 @@ class WeComCallback:
             await asyncio.to_thread(self.sender.answer, command.envelope.user_id, replies)
 
     async def _run(self, event: Command | CardAction) -> Sequence[Reply]:
-        try:
-            return await self.handler()(event)
-        except Exception:
-            await asyncio.to_thread(self.deliveries.release, event.envelope.event_id)
-            raise
+        return await run_handler(self.handler(), self.deliveries, event)
 
     async def _click(self, action: CardAction, nonce: str, timestamp: str) -> Response:
         ref = dict(action.message_ref or {})

@@ -15,15 +15,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.messages import Capabilities, Card, CardAction, Reply
 from bot.platform_support.refs import SentCard, SentCards
+from bot.platform_support.senders import PlatformSender
 from bot.wecom import cards
 from bot.wecom.client import WeComApiError, WeComClient
 from bot.wecom.events import encode_button_key
 from credit_domain.bootstrap import Domain
-from credit_domain.orgs.models import Platform, PlatformIdentity
+from credit_domain.orgs.models import Platform
 from credit_domain.outbox.port import DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -42,33 +41,19 @@ def _failed(exc: WeComApiError) -> DeliveryFailed:
                           retry_after=60.0 if exc.errcode in RATE_LIMITED else None)
 
 
-class WeComSender:
+class WeComSender(PlatformSender):
     """Sends neutral replies as one WeCom app (``agentid``)."""
 
-    platform = PLATFORM
+    platform = Platform.WECOM
     capabilities = Capabilities(update_in_place=True, buttons_call_back=True, forms=False,
                                 images=False, markdown=True)
+    handle_ref = "task_id"
 
     def __init__(self, client: WeComClient, sent: SentCards, domain: Domain) -> None:
+        super().__init__(sent, domain)
         self.client = client
-        self.sent = sent
-        self._domain = domain
 
     # -- people ------------------------------------------------------------------------------
-    def send_to_person(self, person_id: int, reply: Reply, *,
-                       outbox_id: int | None = None) -> dict[str, Any]:
-        """Send to a person's WeCom account (their :class:`PlatformIdentity`)."""
-        user_id = self.user_id_of(person_id)
-        if user_id is None:
-            raise DeliveryFailed(f"person {person_id} has no WeCom account", permanent=True)
-        return self.send_direct(user_id, reply, person_id=person_id, outbox_id=outbox_id)
-
-    def user_id_of(self, person_id: int) -> str | None:
-        with self._domain.read() as session:
-            return session.scalar(select(PlatformIdentity.external_id).where(
-                PlatformIdentity.person_id == person_id,
-                PlatformIdentity.platform == Platform.WECOM).order_by(PlatformIdentity.id))
-
     def send_direct(self, user_id: str, reply: Reply, *, person_id: int | None = None,
                     outbox_id: int | None = None) -> dict[str, Any]:
         """An app message to ``user_id``: a template card when the card's buttons call back
@@ -103,9 +88,10 @@ class WeComSender:
         return result
 
     # -- group chats -------------------------------------------------------------------------
-    def send_channel(self, chat_id: str, reply: Reply, *,
+    def send_channel(self, target: str, reply: Reply, *,
                      outbox_id: int | None = None) -> dict[str, Any]:
-        """A message to an app group chat (``appchat``; cards as Markdown there)."""
+        """A message to the app group chat ``target`` (a chatid; cards as Markdown there)."""
+        chat_id = target
         body = cards.markdown_message(reply) if reply.card else cards.text_message(reply)
         try:
             result = self.client.call("post", "appchat/send",
@@ -115,25 +101,6 @@ class WeComSender:
         return {"platform": PLATFORM, "chat_id": chat_id, "msgid": result.get("msgid")}
 
     # -- updates -----------------------------------------------------------------------------
-    def update_card(self, card: Card, *, recipient: str | None = None) -> dict[str, Any]:
-        """Show ``card`` in place of every sent copy of ``card.key`` (or only
-        ``recipient``'s)."""
-        if not card.key:
-            raise ValueError("only a card with a key can be updated")
-        outcome = {"updated": 0, "resent": 0}
-        for copy in self.sent.copies(card.key, recipient):
-            outcome[self._update_copy(copy, card)] += 1
-        return outcome
-
-    def update_clicked(self, action: CardAction, card: Card) -> str:
-        """Update the card whose button ``action`` came from (after the callback window)."""
-        task_id = str((action.message_ref or {}).get("task_id") or "")
-        copy = self.sent.by_handle(task_id) if task_id else None
-        if copy is None:
-            self.send_direct(action.envelope.user_id, Reply(card=card))
-            return "resent"
-        return self._update_copy(copy, card)
-
     def _update_copy(self, copy: SentCard, card: Card) -> str:
         code = self.sent.take_response_code(copy.id)
         if code is not None:
