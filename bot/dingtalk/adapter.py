@@ -17,6 +17,7 @@ from bot.dingtalk.sender import PLATFORM, DingTalkSender
 from bot.dingtalk.stream import StreamClient, StreamRunner, build_stream_client
 from bot.platform_support.inbound import Deliveries, background_work, inbound_handler
 from bot.platform_support.refs import SentCards
+from bot.platform_support.senders import register_sender
 from bot.platform_support.tokens import TokenStore
 from bot.web.app import web_routes
 
@@ -63,7 +64,8 @@ def install_dingtalk(runtime: Runtime) -> None:
             if s.dingtalk_robot_secret else None)
     inbound = DingTalkInbound(deliveries=Deliveries(runtime.domain, "dingtalk-in"), sent=sent,
                               sender=sender, work=background_work(runtime),
-                              handler=lambda: inbound_handler(runtime))
+                              handler=lambda: inbound_handler(runtime),
+                              corp_id=s.dingtalk_corp_id)
     stream = None
     if s.dingtalk_stream_enabled:
         assert s.dingtalk_client_id and s.dingtalk_client_secret
@@ -77,6 +79,8 @@ def install_dingtalk(runtime: Runtime) -> None:
         crypto = DingTalkCrypto(s.dingtalk_token.get_secret_value(),
                                 s.dingtalk_aes_key.get_secret_value(), s.dingtalk_client_id)
         callback = DingTalkCallback(crypto, inbound)
+    if sender is not None:
+        register_sender(runtime, sender)
     runtime.extras[EXTRAS_KEY] = DingTalkPlatform(api if s.dingtalk_enabled else None, sender,
                                                   inbound, stream, callback)
 

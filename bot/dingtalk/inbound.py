@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 class DingTalkInbound:
     def __init__(self, *, deliveries: Deliveries, sent: SentCards,
                  sender: DingTalkSender | None, work: BackgroundWork,
-                 handler: Callable[[], InboundHandler]) -> None:
+                 handler: Callable[[], InboundHandler], corp_id: str | None = None) -> None:
+        self.corp_id = corp_id
         self.deliveries = deliveries
         self.sent = sent
         self.sender = sender
@@ -34,6 +35,8 @@ class DingTalkInbound:
 
     async def robot_message(self, data: Mapping[str, Any]) -> bool:
         """Take in a robot message; False when it is not one or was already taken in."""
+        if not self._our_corp(data.get("senderCorpId") or data.get("chatbotCorpId")):
+            return False
         command = events.parse_robot_message(data)
         if command is None or not await self._claim(command.envelope.event_id):
             return False
@@ -42,6 +45,8 @@ class DingTalkInbound:
 
     async def card_callback(self, data: Mapping[str, Any], message_id: str | None) -> bool:
         """Take in an interactive-card button callback."""
+        if not self._our_corp(data.get("corpId")):
+            return False
         track = events.out_track_id(data)
         sent = await asyncio.to_thread(self.sent.by_handle, track) if track else None
         action = events.parse_card_callback(
@@ -49,6 +54,13 @@ class DingTalkInbound:
         if action is None or not await self._claim(action.envelope.event_id):
             return False
         self.work.spawn(self._act(action), name=f"dingtalk {action.envelope.event_id}")
+        return True
+
+    def _our_corp(self, corp: object) -> bool:
+        """With DINGTALK_CORP_ID set, deliveries naming another organisation are dropped."""
+        if self.corp_id and corp and str(corp) != self.corp_id:
+            log.warning("DingTalk delivery for organisation %s ignored", corp)
+            return False
         return True
 
     async def _claim(self, delivery: str) -> bool:

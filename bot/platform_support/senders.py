@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.bootstrap import Runtime
 from bot.messages import Capabilities, Card, CardAction, Reply
 from bot.platform_support.refs import SentCard, SentCards
 from credit_domain.bootstrap import Domain
@@ -74,3 +75,17 @@ class PlatformSender(ABC):
             self.send_direct(action.envelope.user_id, Reply(card=card))
             return "resent"
         return self._update_copy(copy, card)
+
+
+SENDERS_KEY = "platform_senders"
+
+
+def register_sender(runtime: Runtime, sender: PlatformSender) -> None:
+    """Make ``sender`` available to the notifier (one per platform)."""
+    runtime.extras.setdefault(SENDERS_KEY, {})[sender.platform.value] = sender
+
+
+def platform_senders(runtime: Runtime) -> dict[str, PlatformSender]:
+    """The configured platform senders by platform name (``wecom``, ``dingtalk``)."""
+    senders: dict[str, PlatformSender] = runtime.extras.get(SENDERS_KEY, {})
+    return dict(senders)

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from bot.bootstrap import Runtime, runtime_hook
 from bot.platform_support.inbound import Deliveries, background_work, inbound_handler
 from bot.platform_support.refs import SentCards
+from bot.platform_support.senders import register_sender
 from bot.platform_support.tokens import TokenStore
 from bot.settings import Settings
 from bot.web.app import web_routes
@@ -57,6 +58,8 @@ def install_wecom(runtime: Runtime) -> None:
             sender=sender, work=background_work(runtime),
             handler=lambda: inbound_handler(runtime), agent_id=s.wecom_agent_id)
     runtime.extras[EXTRAS_KEY] = WeComPlatform(client, sender, callback)
+    if sender is not None:
+        register_sender(runtime, sender)
 
 
 def wecom_platform(runtime: Runtime) -> WeComPlatform | None:

@@ -103,3 +103,17 @@ def test_reconnection_backs_off_exponentially(dingtalk: DingTalkSetup) -> None:
     delays = [stream.reconnect_delay(n) for n in range(8)]
     assert 0.5 <= delays[0] <= 1.0 and 4.0 <= delays[3] <= 8.0
     assert all(30.0 <= d <= 60.0 for d in delays[6:])
+
+
+def test_deliveries_for_another_organisation_are_ignored(dingtalk: DingTalkSetup,
+                                                         recorder: Recorder) -> None:
+    platform = dingtalk_platform(dingtalk.runtime)
+    assert platform is not None
+    platform.inbound.corp_id = "dingcorp"
+    foreign = {**dingtalk.fake.robot_message("mallory", "apply 华为 1亿", "msgC1"),
+               "senderCorpId": "dingother"}
+    dingtalk.fake.push(ROBOT_TOPIC, foreign)
+    dingtalk.fake.push(ROBOT_TOPIC, dingtalk.fake.robot_message("zhangsan", "help", "msgC2"))
+    wait_for(lambda: recorder.events)
+    time.sleep(0.2)
+    assert [e.envelope.user_id for e in recorder.events] == ["zhangsan"]
