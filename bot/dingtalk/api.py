@@ -48,6 +48,9 @@ class DingTalkApi:
         self._http.close()
 
     def _fetch(self) -> tuple[str, int]:
+        if not self.client_id or not self._secret:
+            raise DingTalkApiError("DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET are not set",
+                                   status=400)
         data = self._send("POST", f"{self.api_url}/v1.0/oauth2/accessToken",
                           json={"appKey": self.client_id, "appSecret": self._secret})
         if not data.get("accessToken"):

@@ -116,6 +116,8 @@ class StreamClient(DingTalkStreamClient):  # type: ignore[misc]
                             self._dispatch(raw)
                 except (TimeoutError, websockets.exceptions.WebSocketException, OSError) as exc:
                     log.warning("DingTalk stream dropped: %s", exc)
+                except Exception:  # a long-running loop: log anything else and reconnect
+                    log.exception("DingTalk stream failed")
                 finally:
                     self.websocket = None
             if self._stop.is_set():
@@ -190,8 +192,6 @@ class StreamRunner:
     async def stop(self) -> None:
         await self.client.stop()
         if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=5)
-            except TimeoutError:
-                self._task.cancel()
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=5)  # cancelled if it hangs
             self._task = None

@@ -117,3 +117,19 @@ def test_deliveries_for_another_organisation_are_ignored(dingtalk: DingTalkSetup
     wait_for(lambda: recorder.events)
     time.sleep(0.2)
     assert [e.envelope.user_id for e in recorder.events] == ["zhangsan"]
+
+
+def test_a_redelivered_card_click_is_handled_once(dingtalk: DingTalkSetup,
+                                                  recorder: Recorder) -> None:
+    platform = dingtalk_platform(dingtalk.runtime)
+    assert platform is not None and platform.sender is not None
+    ref = platform.sender.send_direct("wangfang", Reply(card=approval_card()))
+    click = dingtalk.fake.card_click("wangfang", ref["out_track_id"], "btn2",
+                                     {"reason": "额度不足"})
+    dingtalk.fake.push(CARD_TOPIC, click, message_id="card-msg-1")
+    dingtalk.fake.push(CARD_TOPIC, click, message_id="card-msg-1")  # redelivered
+    wait_for(lambda: len(dingtalk.fake.acks) == 2)
+    time.sleep(0.2)
+    [action] = recorder.events
+    assert isinstance(action, CardAction)
+    assert (action.action_id, dict(action.form)) == ("reject", {"reason": "额度不足"})

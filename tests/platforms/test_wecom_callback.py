@@ -245,3 +245,37 @@ def test_a_code_older_than_72_hours_is_not_used(wecom: WeComSetup, clock) -> Non
     clock.advance(hours=73)
     assert platform.sender.update_card(decided_card()) == {"updated": 0, "resent": 1}
     assert wecom.fake.updates == []
+
+
+def test_a_replayed_click_is_taken_in_once_and_a_forged_one_refused(
+        wecom: WeComSetup, recorder: Recorder) -> None:
+    send_card(wecom)
+    task_id = wecom.fake.template_cards()[-1]["template_card"]["task_id"]
+    xml = wecom.caller.card_click("wangfang", task_id, "approve?application=42",
+                                  wecom.fake.issue_code(task_id, "wangfang"), created=1772413200)
+    params, body = wecom.caller.envelope(xml)
+    assert httpx.post(f"{wecom.url}/wecom/callback", params=params, content=body).is_success
+    assert httpx.post(f"{wecom.url}/wecom/callback", params=params, content=body).is_success
+    assert post(wecom, xml).is_success  # WeCom's own retry of the same click
+    forged = xml.replace("approve?application=42", "approve?application=43")
+    params, body = wecom.caller.envelope(forged)
+    body = body.replace(b"<Encrypt><![CDATA[", b"<Encrypt><![CDATA[x")
+    assert httpx.post(f"{wecom.url}/wecom/callback", params=params, content=body
+                      ).status_code == 403
+    time.sleep(0.2)
+    assert [(e.action_id, dict(e.value)) for e in recorder.events
+            if isinstance(e, CardAction)] == [("approve", {"application": "42"})]
+
+
+def test_a_double_tap_reaches_the_handler_twice_for_the_domain_to_refuse(
+        wecom: WeComSetup, recorder: Recorder) -> None:
+    """Two taps are two deliveries (different CreateTime): the domain decides once and tells
+    the second tap who decided; the transport must not swallow it."""
+    send_card(wecom)
+    task_id = wecom.fake.template_cards()[-1]["template_card"]["task_id"]
+    for created in (1772413200, 1772413201):
+        code = wecom.fake.issue_code(task_id, "wangfang")
+        xml = wecom.caller.card_click("wangfang", task_id, "approve?application=42", code,
+                                      created=created)
+        assert post(wecom, xml).is_success
+    wait_for(lambda: len(recorder.events) == 2)
