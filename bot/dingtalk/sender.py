@@ -182,7 +182,8 @@ class DingTalkSender(PlatformSender):
             log.info("card %s cannot be updated (%s); sending a new message", copy.handle, exc)
             self.send_direct(copy.recipient, Reply(card=card), person_id=copy.person_id)
             return "resent"
-        self.sent.touch(copy.id, shows=decided or card.title)
+        meanings = cards.slot_meanings(card) if decided is None else None
+        self.sent.touch(copy.id, buttons=meanings, shows=decided or card.title)
         return "updated"
 
     # -- answering an inbound event ------------------------------------------------------------

@@ -107,12 +107,16 @@ class SentCards:
             uow.commit()
             return code if claimed == 1 else None
 
-    def touch(self, card_id: int, **extra: Any) -> None:
-        """Remember something about a copy (e.g. the state it now shows)."""
+    def touch(self, card_id: int, *, buttons: Sequence[Mapping[str, Any]] | None = None,
+              **extra: Any) -> None:
+        """Remember what a copy shows now: its buttons' meanings (when they changed) and
+        anything else (e.g. ``shows="Approved"``)."""
         now = self._domain.clock.now()
         with self._domain.uow(ACTOR) as uow:
             row = uow.session.get(PlatformMessage, card_id)
             if row is not None:
                 row.extra = {**(row.extra or {}), **extra}
+                if buttons is not None:
+                    row.buttons = [dict(b) for b in buttons]
                 row.updated_at = now
             uow.commit()

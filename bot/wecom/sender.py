@@ -108,14 +108,16 @@ class WeComSender(PlatformSender):
                 self.client.call("post", "message/update_template_card", data={
                     "userids": [copy.recipient], "agentid": self.client.agent_id,
                     "response_code": code, "template_card": self._updated(copy, card)})
-                self.sent.touch(copy.id, shows=card.subtitle or card.title)
-                return "updated"
             except WeComApiError as exc:
                 if exc.temporary:
                     self.sent.renew_response_code(copy.handle, code, RESPONSE_CODE_TTL)
                     raise _failed(exc) from exc
                 log.info("response code of %s unusable (%s); sending a new message",
                          copy.handle, exc)
+            else:
+                meanings = cards.button_meanings(card) if cards.callback_buttons(card) else None
+                self.sent.touch(copy.id, buttons=meanings, shows=card.subtitle or card.title)
+                return "updated"
         self.send_direct(copy.recipient, Reply(card=card), person_id=copy.person_id)
         return "resent"
 

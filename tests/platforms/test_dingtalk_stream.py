@@ -133,3 +133,18 @@ def test_a_redelivered_card_click_is_handled_once(dingtalk: DingTalkSetup,
     [action] = recorder.events
     assert isinstance(action, CardAction)
     assert (action.action_id, dict(action.form)) == ("reject", {"reason": "额度不足"})
+
+
+def test_buttons_changed_by_an_update_mean_what_they_now_say(dingtalk: DingTalkSetup,
+                                                             recorder: Recorder) -> None:
+    platform = dingtalk_platform(dingtalk.runtime)
+    assert platform is not None and platform.sender is not None
+    ref = platform.sender.send_direct("wangfang", Reply(card=approval_card()))
+    final_step = Card(title="授信申请 APP-7", subtitle="终审", key="application:7",
+                      buttons=(Button("终审批准", "approve", {"application": "7", "step": "2"}),))
+    assert platform.sender.update_card(final_step) == {"updated": 1, "resent": 0}
+    dingtalk.fake.push(CARD_TOPIC, dingtalk.fake.card_click("wangfang", ref["out_track_id"],
+                                                            "btn1"))
+    [action] = wait_for(lambda: recorder.events)
+    assert isinstance(action, CardAction)
+    assert dict(action.value) == {"application": "7", "step": "2"}
