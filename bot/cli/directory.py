@@ -9,8 +9,6 @@ import typer
 
 from bot.bootstrap import Runtime
 from bot.cli.base import app, console, domain_errors, err_console, runtime
-from bot.dingtalk.api import DingTalkApiError
-from bot.wecom.client import WeComApiError
 from credit_domain.orgs.directory import (
     DirectoryDepartment,
     DirectoryUser,
@@ -62,6 +60,9 @@ def sync(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change."),
 ) -> None:
     """Import departments as teams and users as people (idempotent, audited; grants no role)."""
+    from bot.dingtalk.api import DingTalkApiError
+    from bot.wecom.client import WeComApiError
+
     with runtime() as rt:
         try:
             departments, users = fetch(rt, source)

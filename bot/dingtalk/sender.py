@@ -180,7 +180,10 @@ class DingTalkSender(PlatformSender):
             if exc.temporary:
                 raise _failed(exc) from exc
             log.info("card %s cannot be updated (%s); sending a new message", copy.handle, exc)
-            self.send_direct(copy.recipient, Reply(card=card), person_id=copy.person_id)
+            if str(copy.extra.get("open_space_id", "")).startswith("dtv1.card//IM_GROUP."):
+                self.send_channel(copy.recipient, Reply(card=card))
+            else:
+                self.send_direct(copy.recipient, Reply(card=card), person_id=copy.person_id)
             return "resent"
         meanings = cards.slot_meanings(card) if decided is None else None
         self.sent.touch(copy.id, buttons=meanings, shows=decided or card.title)

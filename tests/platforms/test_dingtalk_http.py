@@ -177,3 +177,19 @@ def test_cards_for_several_approvers_are_all_updated(dingtalk: DingTalkSetup) ->
     assert sender.update_card(decided_card()) == {"updated": 2, "resent": 0}
     assert {u["cardData"]["cardParamMap"]["status"] for u in dingtalk.fake.card_updates} == {
         "已批准 · 王芳"}
+
+
+def test_a_card_that_cannot_be_updated_is_sent_again_where_it_was(
+        dingtalk: DingTalkSetup) -> None:
+    from tests.platforms.test_dingtalk_stream import approval_card, decided_card
+
+    sender = sender_of(dingtalk)
+    sender.send_direct("wangfang", Reply(card=approval_card()))
+    sender.send_channel("cidApprovers==", Reply(card=approval_card()))
+    group_card = next(c for c in dingtalk.fake.cards.values()
+                      if c["openSpaceId"] == "dtv1.card//IM_GROUP.cidApprovers==")
+    assert group_card["imGroupOpenDeliverModel"] == {"robotCode": dingtalk.fake.client_id}
+    dingtalk.fake.cards.clear()  # DingTalk no longer knows the instances
+    assert sender.update_card(decided_card()) == {"updated": 0, "resent": 2}
+    assert [m["userIds"] for m in dingtalk.fake.robot_messages] == [["wangfang"]]
+    assert [m["openConversationId"] for m in dingtalk.fake.group_messages] == ["cidApprovers=="]
