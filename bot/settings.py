@@ -68,6 +68,56 @@ class Settings(BaseSettings):
             values.append(str(password))
         return values
 
+    # WeCom / 企业微信 (API when corp id, agent id and secret are set; the callback URL when
+    # the token and EncodingAESKey are set too)
+    wecom_corp_id: str | None = Field(None, validation_alias="WECOM_CORP_ID")
+    wecom_agent_id: int | None = Field(None, validation_alias="WECOM_AGENT_ID")
+    wecom_secret: SecretStr | None = Field(None, validation_alias="WECOM_SECRET")
+    wecom_token: SecretStr | None = Field(None, validation_alias="WECOM_TOKEN")
+    wecom_encoding_aes_key: SecretStr | None = Field(None,
+                                                     validation_alias="WECOM_ENCODING_AES_KEY")
+    wecom_api_url: str = Field("https://qyapi.weixin.qq.com/cgi-bin/",
+                               validation_alias="WECOM_API_URL")
+
+    @property
+    def wecom_enabled(self) -> bool:
+        return bool(self.wecom_corp_id and self.wecom_agent_id and self.wecom_secret)
+
+    @property
+    def wecom_callback_enabled(self) -> bool:
+        return bool(self.wecom_corp_id and self.wecom_token and self.wecom_encoding_aes_key)
+
+    # DingTalk / 钉钉 (OpenAPI and Stream mode when the client id and secret are set; the HTTP
+    # event callback when the token and AES key are set too)
+    dingtalk_client_id: str | None = Field(None, validation_alias="DINGTALK_CLIENT_ID")
+    dingtalk_client_secret: SecretStr | None = Field(None,
+                                                     validation_alias="DINGTALK_CLIENT_SECRET")
+    dingtalk_corp_id: str | None = Field(None, validation_alias="DINGTALK_CORP_ID")
+    dingtalk_token: SecretStr | None = Field(None, validation_alias="DINGTALK_TOKEN")
+    dingtalk_aes_key: SecretStr | None = Field(None, validation_alias="DINGTALK_AES_KEY")
+    dingtalk_api_url: str = Field("https://api.dingtalk.com", validation_alias="DINGTALK_API_URL")
+    dingtalk_oapi_url: str = Field("https://oapi.dingtalk.com",
+                                   validation_alias="DINGTALK_OAPI_URL")
+    dingtalk_robot_webhook: SecretStr | None = Field(None,
+                                                     validation_alias="DINGTALK_ROBOT_WEBHOOK")
+    dingtalk_robot_secret: SecretStr | None = Field(None, validation_alias="DINGTALK_ROBOT_SECRET")
+    dingtalk_robot_code: str | None = Field(None, validation_alias="DINGTALK_ROBOT_CODE")
+    dingtalk_card_template_id: str | None = Field(None,
+                                                  validation_alias="DINGTALK_CARD_TEMPLATE_ID")
+    dingtalk_stream: bool = Field(True, validation_alias="DINGTALK_STREAM")
+
+    @property
+    def dingtalk_enabled(self) -> bool:
+        return bool(self.dingtalk_client_id and self.dingtalk_client_secret)
+
+    @property
+    def dingtalk_stream_enabled(self) -> bool:
+        return self.dingtalk_enabled and self.dingtalk_stream
+
+    @property
+    def dingtalk_callback_enabled(self) -> bool:
+        return bool(self.dingtalk_client_id and self.dingtalk_token and self.dingtalk_aes_key)
+
     @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -20,7 +20,14 @@ import bot.cli.rules  # noqa: F401
 import bot.cli.scoring  # noqa: F401
 import bot.cli.serve  # noqa: F401
 import bot.cli.web  # noqa: F401
-from bot.cli import db, demo, jobs, outbox, serve  # noqa: F401  (register commands)  # noqa: F401
+from bot.cli import (  # noqa: F401  (register commands)  # noqa: F401
+    db,
+    demo,
+    directory,  # noqa: F401  (register commands)
+    jobs,
+    outbox,
+    serve,
+)
 from bot.cli.base import app
 
 

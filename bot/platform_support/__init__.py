@@ -1,0 +1,2 @@
+"""What the WeCom and DingTalk adapters share: API tokens in the database, the record of sent
+cards, delivery dedupe, the inbound handler seam and background work."""
