@@ -17,6 +17,3 @@ import bot.web.api.orders  # noqa: F401
 import bot.web.chart_links  # noqa: F401
 import bot.web.dashboard  # noqa: F401
 import bot.wecom.adapter  # noqa: F401
-
-"""Imports every adapter module that registers a runtime hook or web routes. One line each."""
-

@@ -15,49 +15,10 @@ import credit_domain.ledger.models  # noqa: F401
 import credit_domain.monitoring.models  # noqa: F401
 import credit_domain.orgs.models  # noqa: F401
 import credit_domain.outbox.models  # noqa: F401
+import credit_domain.platforms.models  # noqa: F401
 import credit_domain.policy.models  # noqa: F401
 import credit_domain.rules.models  # noqa: F401
 import credit_domain.scoring.models  # noqa: F401
 from credit_domain.db.base import Base
 
 __all__ = ["Base"]
-from credit_domain.inbound.models import ProcessedEvent
-from credit_domain.ledger.models import Allocation, CreditNote, Delivery, Invoice, Order, Payment
-from credit_domain.orgs.models import (
-    BusinessUnit,
-    Person,
-    PlatformIdentity,
-    Region,
-    RoleAssignment,
-    Team,
-)
-from credit_domain.outbox.models import OutboxMessage
-from credit_domain.platforms.models import PlatformMessage, PlatformToken
-from credit_domain.policy.models import PolicyVersion
-
-__all__ = [
-    "Allocation",
-    "ApiKey",
-    "AuditEvent",
-    "Base",
-    "BusinessUnit",
-    "CreditAccount",
-    "CreditNote",
-    "Customer",
-    "CustomerAlias",
-    "Delivery",
-    "Invoice",
-    "Order",
-    "OutboxMessage",
-    "Payment",
-    "Person",
-    "PlatformIdentity",
-    "PlatformMessage",
-    "PlatformToken",
-    "PolicyVersion",
-    "ProcessedEvent",
-    "Region",
-    "RoleAssignment",
-    "Team",
-    "TemporaryLimit",
-]
