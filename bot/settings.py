@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias="CREDITBOT_HOST")
     port: int = Field(8000, validation_alias="CREDITBOT_PORT")
     emulator: bool = Field(False, validation_alias="CREDITBOT_EMULATOR")
+    # Run the emulator even though a real platform is configured (a staging box, say).
+    emulator_force: bool = Field(False, validation_alias="CREDITBOT_EMULATOR_FORCE")
     policy_dir: pathlib.Path | None = Field(None, validation_alias="CREDITBOT_POLICY_DIR")
     log_format: str = Field("text", validation_alias=AliasChoices("CREDITBOT_LOG_FORMAT"))
     log_level: str = Field("INFO", validation_alias="CREDITBOT_LOG_LEVEL")
@@ -117,6 +119,23 @@ class Settings(BaseSettings):
     @property
     def dingtalk_callback_enabled(self) -> bool:
         return bool(self.dingtalk_client_id and self.dingtalk_token and self.dingtalk_aes_key)
+
+    def configured_platforms(self) -> list[str]:
+        """The real chat platforms this deployment has credentials for."""
+        flags = {"Slack": self.slack_enabled,
+                 "WeCom": bool(getattr(self, "wecom_enabled", False)),
+                 "DingTalk": bool(getattr(self, "dingtalk_enabled", False))}
+        return [name for name, on in flags.items() if on]
+
+    def unsafe_emulator(self) -> str | None:
+        """Why the demo sign-in must not run here, or None. Anyone can sign in as anyone in the
+        emulator, so it refuses to start next to a real platform unless forced."""
+        platforms = self.configured_platforms()
+        if self.emulator and platforms and not self.emulator_force:
+            return (f"CREDITBOT_EMULATOR=1 lets anyone sign in as anyone, and "
+                    f"{', '.join(platforms)} is configured: this looks like a real deployment. "
+                    f"Set CREDITBOT_EMULATOR=0, or CREDITBOT_EMULATOR_FORCE=1 if you mean it.")
+        return None
 
     @property
     def sqlite(self) -> bool:

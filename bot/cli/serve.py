@@ -6,7 +6,7 @@ import typer
 import uvicorn
 
 from bot.bootstrap import build_runtime
-from bot.cli.base import app, console
+from bot.cli.base import app, console, err_console
 from bot.observability import configure_logging
 from bot.settings import get_settings
 from bot.web.app import create_app
@@ -20,6 +20,10 @@ def serve(
     """Start the web server: health checks, platform callbacks, emulator, dashboards, API."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level, settings.secret_values())
+    refusal = settings.unsafe_emulator()
+    if refusal:
+        err_console.print(f"[red]{refusal}[/red]", highlight=False)
+        raise typer.Exit(2)
     rt = build_runtime(settings)
     host = host or settings.host
     port = port or settings.port

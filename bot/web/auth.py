@@ -10,6 +10,7 @@ so a revoked role takes effect at once. Integrations send ``Authorization: Beare
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -20,9 +21,10 @@ from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
 from bot.bootstrap import Runtime
+from bot.web.ratelimit import RateLimiter
 from bot.web.templating import render
 from credit_domain.access import Actor, load_actor
-from credit_domain.apikeys.services import ApiClient, authenticate
+from credit_domain.apikeys.services import ApiClient, authenticate, touch_key
 from credit_domain.errors import DomainError
 from credit_domain.inbound.models import ProcessedEvent
 from credit_domain.orgs.models import Person
@@ -117,9 +119,29 @@ def require_api(scope: str) -> Any:
             client.require_scope(scope)
         except DomainError as exc:
             raise HTTPException(403, exc.localized("en")) from None
+        limiter: RateLimiter = runtime.extras.setdefault("api_rate_limiter", RateLimiter())
+        wait = limiter.allow(client.key_id, client.rate_limit_per_minute)
+        if wait is not None:
+            raise HTTPException(429, f"Rate limit of {client.rate_limit_per_minute} requests "
+                                     f"per minute reached; retry in {wait:.0f} s.",
+                                headers={"Retry-After": str(max(1, round(wait)))})
+        await run_in_threadpool(_note_use, runtime, client.key_id)
         return client
 
     return Depends(dependency)
+
+
+def _note_use(runtime: Runtime, key_id: int) -> None:
+    """Record when a key was last used, at most once a minute per key and process (a write
+    per request would cost more than the request)."""
+    seen: dict[int, float] = runtime.extras.setdefault("api_key_last_noted", {})
+    now = time.monotonic()
+    if now - seen.get(key_id, -120.0) < 60.0:
+        return
+    seen[key_id] = now
+    with runtime.domain.uow() as uow:
+        touch_key(uow, key_id)
+        uow.commit()
 
 
 def auth_routes(runtime: Runtime) -> APIRouter:

@@ -115,5 +115,12 @@ def authenticate(session: Session, token: str) -> ApiClient:
                      frozenset(int(i) for i in key.business_unit_ids), key.rate_limit_per_minute)
 
 
+def touch_key(uow: UnitOfWork, key_id: int) -> None:
+    """Note that a key was used now (shown by ``creditbot apikey list``)."""
+    key = uow.session.get(ApiKey, key_id)
+    if key is not None:
+        key.last_used_at = uow.now()
+
+
 def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))

@@ -67,3 +67,12 @@ def test_every_cli_module_is_registered() -> None:
     modules = {m.name for m in pkgutil.iter_modules(bot.cli.__path__)} - {"base"}
     assert modules <= set(sys.modules.get("bot.cli").__dict__), sorted(
         modules - set(bot.cli.__dict__))
+
+
+def test_serve_refuses_the_emulator_next_to_a_real_platform(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "CREDITBOT_EMULATOR": "1",
+           "SLACK_BOT_TOKEN": "xoxb-real-looking", "SLACK_SIGNING_SECRET": "abcdef123456"}
+    refused = subprocess.run([*CREDITBOT, "serve", "--port", str(free_port())], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "CREDITBOT_EMULATOR=0" in refused.stderr
+    assert "xoxb-real-looking" not in refused.stderr + refused.stdout
