@@ -1,6 +1,10 @@
 """Imports every conversation module so it registers on the router. One line each, sorted."""
 
+import handlers.application_notices
+import handlers.applications
+import handlers.apply
 import handlers.customer
+import handlers.decide
 import handlers.help
 import handlers.home
 import handlers.language
