@@ -35,7 +35,7 @@ _ = text_factory("handlers")
 LIMIT, TEMPORARY, RELEASE = "limit", "temporary", "order_release"
 KINDS = (LIMIT, TEMPORARY, RELEASE)
 
-_SEPARATORS = re.compile(r"[;；、]|,(?!\d{3}(?:\D|$))")
+_SEPARATORS = re.compile(r"[;；、，]|(?<!\d),|,(?!\d)")
 _GLUED = re.compile(r"^(?P<head>.*?[^\d\s.,+¥$￥])(?P<tail>[+＋]?[¥￥$]?\d[\d,.]*\S*)$")
 _UNIT_TAIL = re.compile(r"(?:[万亿千百kwm元块天日周月]|days?|weeks?|months?)$", re.IGNORECASE)
 _UNIT_WORD = re.compile(r"^(?:[万亿千元块天日周]|个月|days?|weeks?|months?|k|w)$", re.IGNORECASE)
@@ -50,6 +50,7 @@ _FROM_WORDS = ("从", "自", "from", "since")
 _RANGE = re.compile(r"^(?P<a>.+?)(?:~|～|至|到|—|–|--)(?P<b>.+)$")
 _REASON_WORDS = re.compile(r"^(?:理由|原因|reason|because|因为|说明)[:：]?\s*", re.IGNORECASE)
 _PLUS = re.compile(r"^(?:\+|＋|加|增加|提高|提升)")
+_MEANT_AS_AMOUNT = re.compile(r"^[-−]?[¥￥$]?\d[\d,.]*(?:[万亿千kwm]|元|块)?$", re.IGNORECASE)
 _LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)
 MAX_REASON = 1000  # a card button carries the whole request (Slack allows 2000 characters)
 
@@ -114,31 +115,50 @@ class Draft:
         return replace(self, **changes)
 
 
-def tokens(text: str) -> list[str]:
-    """Words of a command: spaces and list separators (、；, and a comma not grouping digits)
+class Word(str):
+    """A word of the typed text and where it starts in it."""
+
+    at: int
+
+    def __new__(cls, value: str, at: int) -> Word:
+        word = super().__new__(cls, value)
+        word.at = at
+        return word
+
+
+def tokens(text: str) -> list[Word]:
+    """Words of a command: spaces and list separators (、；， and a comma not between digits)
     split them; ``华为20万`` becomes ``华为`` and ``20万`` when the tail reads as an amount."""
-    words: list[str] = []
-    for part in _SEPARATORS.split(text or ""):
-        for word in part.split():
-            if words and _UNIT_WORD.match(word) and re.fullmatch(r"[+＋]?[\d,.]+", words[-1]):
-                words[-1] += word  # "60 天", "20 万", "2 weeks"
-                continue
-            words += _unglue(word)
+    words: list[Word] = []
+    for m in re.finditer(r"\S+", text or ""):
+        chunk, pos = m.group(), 0
+        for sep in _SEPARATORS.finditer(chunk):
+            _add(words, chunk[pos:sep.start()], m.start() + pos)
+            pos = sep.end()
+        _add(words, chunk[pos:], m.start() + pos)
     return words
 
 
-def _unglue(word: str) -> list[str]:
+def _add(words: list[Word], word: str, at: int) -> None:
+    if not word:
+        return
+    if words and _UNIT_WORD.match(word) and re.fullmatch(r"[+＋]?[\d,.]+", words[-1]):
+        words[-1] = Word(words[-1] + word, words[-1].at)  # "60 天", "20 万", "2 weeks"
+        return
     m = _GLUED.match(word)
-    if m is None or _is_value(word):
-        return [word]
-    tail = m.group("tail")
+    if m is None or _is_value(word) or not re.search(r"[^\W\d_]", m.group("head")):
+        words.append(Word(word, at))
+        return
+    head, tail = m.group("head"), m.group("tail")
     if not _UNIT_TAIL.search(tail) or (_amount(tail) is None and _days(tail) is None):
-        return [word]
-    return [m.group("head"), tail]
+        words.append(Word(word, at))
+        return
+    words += [Word(head, at), Word(tail, at + len(head))]
 
 
 def _amount(word: str) -> tuple[Decimal, bool] | None:
-    """(amount, raises the limit) when ``word`` reads as an amount."""
+    """(amount, raises the limit) when ``word`` reads as an amount. A word that is plainly
+    meant as one but is wrong (``-5万``, ``20,00``, ``1.234``) is refused with the reason."""
     plus = _PLUS.match(word)
     body = word[plus.end():] if plus else word
     if not body or not re.search(r"\d|[一二两三四五六七八九十百千万亿]", body):
@@ -146,6 +166,8 @@ def _amount(word: str) -> tuple[Decimal, bool] | None:
     try:
         return parse_amount(body), plus is not None
     except InvalidInput:
+        if _MEANT_AS_AMOUNT.match(body):
+            raise
         return None
 
 
@@ -209,22 +231,28 @@ class _Reader:
 
     kind: str
     today: dt.date
+    text: str
     draft: Draft = field(default_factory=Draft)
-    rest: list[str] = field(default_factory=list)
+    rest: list[Word] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
 
-    def read(self, words: list[str]) -> Draft:
+    def read(self, words: list[Word]) -> Draft:
         self.draft = replace(self.draft, kind=self.kind)
         i = 0
         while i < len(words):
             i += self._word(words, i)
-        reason = _REASON_WORDS.sub("", " ".join(self.rest)).strip(" ：:，,") or None
+        reason = None
+        if self.rest:  # as typed, from its first word on (links are attachments)
+            typed = self.text[self.rest[0].at:]
+            for link in self.links:
+                typed = typed.replace(link, " ")
+            reason = _REASON_WORDS.sub("", " ".join(typed.split())).strip(" ：:，,") or None
         if reason is not None and len(reason) > MAX_REASON:
             raise InvalidInput(_("The reason is too long for a chat message (at most {n} "
                                  "characters); please shorten it.", n=MAX_REASON))
         return replace(self.draft, reason=reason, attachments=tuple(self.links))
 
-    def _word(self, words: list[str], i: int) -> int:
+    def _word(self, words: list[Word], i: int) -> int:
         """Read ``words[i]`` (and maybe the next one); return how many were read."""
         word = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else None
@@ -307,7 +335,7 @@ class _Reader:
 def parse_details(text: str, kind: str, today: dt.date) -> Draft:
     """What follows the customer (or answers a question): amount, term, dates, links and the
     reason."""
-    return _Reader(kind, today).read(tokens(text))
+    return _Reader(kind, today, text).read(tokens(text))
 
 
 def parse_request(text: str, kind: str, today: dt.date) -> Draft:
@@ -323,7 +351,7 @@ def parse_request(text: str, kind: str, today: dt.date) -> Draft:
         customer, rest = [words[1]], [words[0], *words[2:]]
     else:
         customer, rest = words[:first], words[first:]
-    draft = _Reader(kind, today).read(rest)
+    draft = _Reader(kind, today, text).read(rest)
     return replace(draft, query=" ".join(customer) or None)
 
 
