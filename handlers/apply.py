@@ -24,7 +24,7 @@ from bot.messages import Button, Card, CardAction, Field, Form, Input, Reply
 from credit_domain import applications as wf
 from credit_domain.access import account_scope, require_account
 from credit_domain.accounts.models import CreditAccount
-from credit_domain.applications.labels import KIND_LABELS, STEP_KIND_LABELS, label, step_title
+from credit_domain.applications.labels import KIND_LABELS, label, step_title
 from credit_domain.applications.models import ApplicationKind, ApprovalStep, StepAssignment
 from credit_domain.clock import local_date
 from credit_domain.conversations.state import Dialogue
@@ -34,7 +34,7 @@ from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Order, OrderStatus
 from credit_domain.money import format_amount
 from credit_domain.orgs.models import BusinessUnit, Person
-from handlers.application_card import application_card
+from handlers.application_card import SHORT_STEP_KINDS, application_card
 from handlers.application_view import load
 from handlers.apply_parse import (
     LIMIT,
@@ -374,7 +374,8 @@ def confirm(ctx: Context, draft: Draft) -> Reply:
         fields.append(Field(ctx.t(_("Attachments")), "\n".join(d.attachments), short=False))
     route = "\n".join(
         f"{pos}. {ctx.t(step)}"
-        + (f" ({ctx.t(label(STEP_KIND_LABELS, kind))})" if len(names) > 1 else "")
+        + (f" ({ctx.t(SHORT_STEP_KINDS[kind])})" if len(names) > 1 and kind in SHORT_STEP_KINDS
+           else "")
         + f": {'、'.join(names)}" for pos, step, kind, names in p.steps)
     fields.append(Field(ctx.t(_("Route {route}", route=p.route)), route, short=False))
     buttons = [Button(ctx.t(_("Submit")), "apply.submit", d.to_value(), "primary")]
