@@ -7,9 +7,8 @@ never offers a decision that was already taken), under a headline from the paylo
   Approve / Reject / Return / Comment, for each approver;
 - ``application.no_longer_pending``: replaces the approver's card in place (someone else
   decided, the application was withdrawn…);
-- ``application.submitted``: to the requester, replaces the confirmation card they tapped
-  (one card, not two); to CC readers, a new card;
-- ``progress``, ``approved``, ``rejected``, ``returned`` (with Resubmit / Withdraw),
+- ``submitted`` (to the requester when they submitted elsewhere: chat answers in place),
+  ``progress``, ``approved``, ``rejected``, ``returned`` (with Resubmit / Withdraw),
   ``withdrawn``, ``transferred``, ``commented``, ``escalated``, ``suggested`` (Submit with one
   tap): a new card for the requester, approvers concerned or CC readers.
 
@@ -65,14 +64,6 @@ def pending_approval(payload: Mapping[str, Any], rc: RenderContext) -> Reply:
 @router.notification("application.no_longer_pending")
 def no_longer_pending(payload: Mapping[str, Any], rc: RenderContext) -> Reply:
     return render("application.no_longer_pending", payload, rc, replace=True)
-
-
-@router.notification("application.submitted")
-def submitted(payload: Mapping[str, Any], rc: RenderContext) -> Reply:
-    if payload.get("audience") == "requester":  # they confirmed it: update that card
-        reply = render("application.submitted", payload, rc, replace=True)
-        return Reply(card=reply.card, replace_original=True) if reply.card else reply
-    return render("application.submitted", payload, rc)
 
 
 def _register(kind: str) -> None:

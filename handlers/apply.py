@@ -421,7 +421,8 @@ def submit(ctx: Context, action: CardAction) -> Reply:
         raise InvalidInput(_("This button is no longer supported; please ask again."))
     with ctx.uow() as uow:
         account = require_account(uow.session, ctx.actor, draft.account_id)
-        app = wf.submit(uow, ctx.domain.policies, ctx.actor, application_request(draft, account))
+        app = wf.submit(uow, ctx.domain.policies, ctx.actor, application_request(draft, account),
+                        tell_requester=False)  # answered here: the card below
         uow.commit()
         app_id = app.id
     with ctx.read() as session:

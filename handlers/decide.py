@@ -107,7 +107,7 @@ def withdraw(ctx: Context, action: CardAction) -> Replies:
 def submit_draft(ctx: Context, action: CardAction) -> Replies:
     """A suggested draft submitted as it is, with one tap."""
     return tapped(ctx, action, lambda uow, app, _step: wf.submit_draft(
-        uow, ctx.domain.policies, ctx.actor, app))
+        uow, ctx.domain.policies, ctx.actor, app, tell_requester=False))
 
 
 @router.action("app.card")
@@ -165,7 +165,7 @@ def resubmitted(ctx: Context, action: CardAction) -> Replies:
     view = view_of(ctx, ids_of(action.value)[0])
     changes = amendments(ctx, action.form, view.kind)
     return run(ctx, view.id, None, lambda uow, app, _step: wf.resubmit(
-        uow, ctx.domain.policies, ctx.actor, app, **changes))
+        uow, ctx.domain.policies, ctx.actor, app, tell_requester=False, **changes))
 
 
 @router.action("app.draft.change")
@@ -180,7 +180,7 @@ def draft_changed(ctx: Context, action: CardAction) -> Replies:
     view = view_of(ctx, ids_of(action.value)[0])
     changes = amendments(ctx, action.form, view.kind)
     return run(ctx, view.id, None, lambda uow, app, _step: wf.submit_draft(
-        uow, ctx.domain.policies, ctx.actor, app, **changes))
+        uow, ctx.domain.policies, ctx.actor, app, tell_requester=False, **changes))
 
 
 # -- the same by command -------------------------------------------------------------------------
@@ -252,7 +252,8 @@ def resubmit_command(ctx: Context, args: Args) -> Reply:
     if view.kind == ApplicationKind.TEMPORARY:
         changes["valid_to"] = details.valid_to
     with ctx.uow() as uow:
-        wf.resubmit(uow, ctx.domain.policies, ctx.actor, view.id, **changes)
+        wf.resubmit(uow, ctx.domain.policies, ctx.actor, view.id, tell_requester=False,
+                    **changes)
         uow.commit()
     return Reply(card=card_for(ctx, view.id))
 

@@ -74,8 +74,8 @@ def test_one_line_shows_the_route_first_and_submits_on_the_tap(talk: TestPlatfor
         "▫️ 2. finance manager (any one): Emma Li、张伟",
         "▫️ 3. risk director: 刘洋"]
     assert actions(card) == ["app.comment", "app.withdraw"]  # the requester's buttons
-    assert outbox(domain) == [("application.pending_approval", "李强"),
-                              ("application.submitted", "王芳")]
+    # 李强 is asked; 王芳 is answered right here, so no "submitted" message follows
+    assert outbox(domain) == [("application.pending_approval", "李强")]
 
 
 def test_chinese_one_liner_with_a_new_customer_is_initial_credit(talk: TestPlatform,
