@@ -25,8 +25,8 @@ from handlers.application_view import AppView, StepView
 
 _ = text_factory("handlers")
 
-STEP_MARKS = {StepStatus.APPROVED: "✅", StepStatus.REJECTED: "❌", StepStatus.RETURNED: "↩️",
-              StepStatus.PENDING: "⏳", StepStatus.WAITING: "▫️", StepStatus.CANCELLED: "—"}
+STEP_MARKS = {StepStatus.APPROVED: "✔", StepStatus.REJECTED: "✘", StepStatus.RETURNED: "↩",
+              StepStatus.PENDING: "▶", StepStatus.WAITING: "○", StepStatus.CANCELLED: "—"}
 TONES: dict[str, Tone] = {"approved": "ok", "rejected": "danger", "returned": "warn",
                           "withdrawn": "info", "pending": "info", "draft": "info"}
 SHORT_STEP_KINDS = {"or_sign": _("any one"), "countersign": _("all of them"),
@@ -141,7 +141,7 @@ def route_section(view: AppView, f: Fmt) -> Section:
 
 
 def step_line(view: AppView, step: StepView, f: Fmt) -> str:
-    mark = STEP_MARKS.get(StepStatus(step.status), "▫️")
+    mark = STEP_MARKS.get(StepStatus(step.status), "○")
     kind = f" ({f.t(SHORT_STEP_KINDS[step.kind])})" if (
         len(step.people) > 1 and step.kind in SHORT_STEP_KINDS) else ""
     head = f"{mark} {step.position}. {f.t(step.title)}{kind}"

@@ -59,10 +59,10 @@ def timeline_card(ctx: Context, ref: int | str) -> Card:
         if e.step is not None:
             line += f" · {ctx.t(e.step)}"
         lines.append(line + (f": {e.note}" if e.note else ""))
-    waiting = [ctx.t(_("⏳ {step}: {name}, since {since}, due {due}", step=w.step, name=w.person,
+    waiting = [ctx.t(_("▶ {step}: {name}, since {since}, due {due}", step=w.step, name=w.person,
                       since=f.when(w.since), due=f.when(w.due_at)))
                + (" ⚠️ " + ctx.t(_("overdue")) if w.overdue else "") for w in t.pending]
-    waiting += [f"▫️ {pos}. {ctx.t(step)}: {'、'.join(names)}" for pos, step, names in t.upcoming]
+    waiting += [f"○ {pos}. {ctx.t(step)}: {'、'.join(names)}" for pos, step, names in t.upcoming]
     sections = [Section(title=ctx.t(_("Timeline")), text="\n".join(lines) or "—")]
     if waiting:
         sections.append(Section(title=ctx.t(_("Pending")), text="\n".join(waiting)))

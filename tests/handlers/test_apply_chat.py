@@ -70,9 +70,9 @@ def test_one_line_shows_the_route_first_and_submits_on_the_tap(talk: TestPlatfor
     route = card.card.sections[-1]
     assert route.title == "Route large"
     assert route.text is not None and route.text.splitlines() == [
-        "⏳ 1. sales manager: 李强 — waiting since 09:00, due 17:00",
-        "▫️ 2. finance manager (any one): Emma Li、张伟",
-        "▫️ 3. risk director: 刘洋"]
+        "▶ 1. sales manager: 李强 — waiting since 09:00, due 17:00",
+        "○ 2. finance manager (any one): Emma Li、张伟",
+        "○ 3. risk director: 刘洋"]
     assert actions(card) == ["app.comment", "app.withdraw"]  # the requester's buttons
     # 李强 is asked; 王芳 is answered right here, so no "submitted" message follows
     assert outbox(domain) == [("application.pending_approval", "李强")]

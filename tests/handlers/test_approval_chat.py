@@ -75,8 +75,8 @@ def test_the_approval_card_has_the_facts_the_route_and_the_decisions(
         "Exposure": "¥200,000.00", "Available": "¥400,000.00", "Overdue": "¥50,000.00",
         "Utilisation": "33%", "Grade / score": "AA"}
     assert route_lines(card) == [
-        "⏳ 1. sales manager: 李强 — waiting since 09:00, due 17:00",
-        "▫️ 2. finance manager (any one): Emma Li、张伟"]
+        "▶ 1. sales manager: 李强 — waiting since 09:00, due 17:00",
+        "○ 2. finance manager (any one): Emma Li、张伟"]
     assert [(b.label, b.action_id, b.style, b.needs_reason) for b in card.card.buttons] == [
         ("Approve", "app.approve", "primary", False), ("Reject", "app.reject", "danger", True),
         ("Return", "app.return", "default", True), ("Comment", "app.comment", "default", True)]
@@ -93,8 +93,8 @@ def test_approving_updates_the_card_and_asks_the_next_step(talk: TestPlatform, d
     assert updated.replace_original and updated.card is not None
     assert updated.card.buttons == ()  # nothing left for 李强 to do
     assert route_lines(updated) == [
-        "✅ 1. sales manager: 李强 approved 09:00",
-        "⏳ 2. finance manager (any one): Emma Li、张伟 — waiting since 09:00, due 17:00"]
+        "✔ 1. sales manager: 李强 approved 09:00",
+        "▶ 2. finance manager (any one): Emma Li、张伟 — waiting since 09:00, due 17:00"]
     assert outbox(domain)[1:] == [("application.pending_approval", "Emma Li"),
                                   ("application.pending_approval", "张伟"),
                                   ("application.progress", "王芳")]
@@ -271,7 +271,7 @@ def test_decisions_by_command(talk: TestPlatform, domain: Domain, number: str) -
     [early] = talk.push(f"approve {number}", user="emma")
     assert early.text == f"⚠️ {number} is still with 李强; it comes to you after them."
     [card] = talk.push(f"approve {number} 同意，回款良好", user="liqiang")
-    assert card.card is not None and "✅ 1. sales manager: 李强 approved 09:00 — 同意,回款良好" \
+    assert card.card is not None and "✔ 1. sales manager: 李强 approved 09:00 — 同意,回款良好" \
         in route_lines(card)
     [again] = talk.push(f"同意 {number[4:]}", user="liqiang")  # the number without APP-
     assert again.text == f"⚠️ {number} was already approved by 李强 at 09:00."

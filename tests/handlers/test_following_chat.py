@@ -45,8 +45,8 @@ def test_status_shows_who_did_what_when_and_who_has_it_now(talk: TestPlatform,
     assert timeline.text.splitlines() == ["09:00 王芳 submitted: 旺季备货",
                                           "09:30 李强 approved · sales manager: 同意"]
     assert waiting.title == "Pending"
-    assert waiting.text == ("⏳ finance manager: Emma Li, since 09:30, due 17:30\n"
-                            "⏳ finance manager: 张伟, since 09:30, due 17:30")
+    assert waiting.text == ("▶ finance manager: Emma Li, since 09:30, due 17:30\n"
+                            "▶ finance manager: 张伟, since 09:30, due 17:30")
     [chinese] = TestPlatform(talk.domain).push(f"进度 {number[4:]}", user="wangfang")
     assert chinese.card is not None and chinese.card.sections[0].title == "进度"
 

@@ -141,7 +141,7 @@ def test_apply_in_the_modal_then_approve_on_the_cards(slack: SlackApp) -> None:
     [decided] = updates_of(slack, "DLIQIANG")
     assert decided.body["ts"] == asked.answer["ts"]
     shown = texts(decided.body["blocks"])
-    assert "✅ 1. sales manager: 李强 approved 09:00" in shown
+    assert "✔ 1. sales manager: 李强 approved 09:00" in shown
     assert not [b for b in decided.body["blocks"] if b["type"] == "actions"]
 
     [progress] = posted_to(slack, "UWANG")  # the requester is told (first news since)
