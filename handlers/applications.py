@@ -146,7 +146,9 @@ def _open_buttons(rows: Sequence[ApplicationSummary], action: str) -> tuple[Butt
 
 
 @router.command("pending", aliases=["待我审批", "待审批", "我的待办", "todo"],
-                usage=_("pending"), summary=_("Applications waiting for your decision"),
+                usage=_("pending"),
+                summary=_("Applications waiting for your decision (decide on their cards, or "
+                          "with approve / reject / return APP-…)"),
                 order=32)
 def pending(ctx: Context, args: Args) -> Reply:
     rows, units = _waiting(ctx, LISTED)

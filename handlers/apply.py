@@ -367,8 +367,9 @@ def confirm(ctx: Context, draft: Draft) -> Reply:
     if d.order:
         fields.append(Field(ctx.t(_("Order")), d.order))
     if d.term_days:
-        fields.append(Field(ctx.t(_("Payment terms")), ctx.t(_(
-            "{days} days (now {current})", days=d.term_days, current=p.current_terms))))
+        fields.append(Field(ctx.t(_("Payment terms")), ctx.t(
+            _("{days} days", days=d.term_days) if d.term_days == p.current_terms else
+            _("{days} days (now {current})", days=d.term_days, current=p.current_terms))))
     fields.append(Field(ctx.t(_("Reason")), d.reason or "", short=False))
     if d.attachments:
         fields.append(Field(ctx.t(_("Attachments")), "\n".join(d.attachments), short=False))

@@ -206,21 +206,21 @@ def by_command(ctx: Context, args: Args, service: Callable[[UnitOfWork, int, str
 
 
 @router.command("approve", aliases=["同意", "批准"], usage=_("approve APP-… [COMMENT]"),
-                summary=_("Approve an application waiting for you"), order=40)
+                summary=_("Approve an application waiting for you"), order=40, hidden=True)
 def approve_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.approve(
         uow, ctx.actor, app, comment=rest or None))
 
 
 @router.command("reject", aliases=["驳回", "拒绝"], usage=_("reject APP-… REASON"),
-                summary=_("Reject an application waiting for you"), order=41)
+                summary=_("Reject an application waiting for you"), order=41, hidden=True)
 def reject_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.reject(uow, ctx.actor, app, rest))
 
 
 @router.command("return", aliases=["退回"], usage=_("return APP-… REASON"),
                 summary=_("Send an application back to its requester for more information"),
-                order=42)
+                order=42, hidden=True)
 def return_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.return_for_info(
         uow, ctx.actor, app, rest))
@@ -228,13 +228,13 @@ def return_command(ctx: Context, args: Args) -> Reply:
 
 @router.command("comment", aliases=["评论", "留言"], usage=_("comment APP-… TEXT"),
                 summary=_("Comment on an application (its requester and approvers are told)"),
-                order=43)
+                order=43, hidden=True)
 def comment_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.comment(uow, ctx.actor, app, rest))
 
 
 @router.command("withdraw", aliases=["撤回", "撤销申请"], usage=_("withdraw APP-… [REASON]"),
-                summary=_("Withdraw your application"), order=44)
+                summary=_("Withdraw your application"), order=44, hidden=True)
 def withdraw_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.withdraw(
         uow, ctx.actor, app, rest or None))
@@ -242,7 +242,7 @@ def withdraw_command(ctx: Context, args: Args) -> Reply:
 
 @router.command("resubmit", aliases=["重新提交"], usage=_("resubmit APP-… [AMOUNT] [REASON]"),
                 summary=_("Resubmit a returned application, amended as you say"),
-                examples=("resubmit APP-2026-000123 18万 已补充担保函",), order=45)
+                examples=("resubmit APP-2026-000123 18万 已补充担保函",), order=45, hidden=True)
 def resubmit_command(ctx: Context, args: Args) -> Reply:
     number, rest = number_of(args)
     view = view_of(ctx, number)
