@@ -289,3 +289,42 @@ def test_an_action_from_an_old_card_is_refused_clearly(talk: TestPlatform, domai
     action = CardAction(talk.envelope("liqiang"), "app.approve", {"app": "x"})
     [said] = talk.conversations.handle(action, talk.capabilities)
     assert said.text == "⚠️ This button is no longer supported; please ask again."
+
+
+def test_reminders_bring_a_fresh_approval_card(talk: TestPlatform, domain: Domain,
+                                               clock: FrozenClock, number: str) -> None:
+    clock.advance(hours=5)  # past the reminder time (4 business hours)
+    wf.run_sla_checks(domain)
+    reminder = notification(domain, "application.reminder", "liqiang", "en")
+    assert reminder.text is not None and reminder.text.startswith(
+        f"Reminder: {number} awaits your decision")
+    assert not reminder.replace_original  # a new message, with the decision buttons
+    assert actions(reminder) == ["app.approve", "app.reject", "app.return", "app.comment"]
+
+
+def test_cc_readers_and_channels_are_informed(domain: Domain, shop: Shop) -> None:
+    from credit_domain.orgs.models import BusinessUnit, Role
+    from handlers.router import RenderContext, router
+    from tests.factories import World
+
+    with domain.uow() as uow:
+        ind = uow.session.get(BusinessUnit, shop.bu_id)
+        assert ind is not None
+        World(uow.session, uow.now()).person("陈静", (ind, Role.CREDIT_ADMIN, None),
+                                             login="chenjing")
+        uow.commit()
+    chat = TestPlatform(domain, capabilities=EN_CARDS)
+    card = submit_by_chat(chat, "temp 华为 10万 30天 旺季备货").card
+    assert card is not None
+    number = card.title.split(" · ")[0]
+    cc = notification(domain, "application.submitted", "chenjing", "en")
+    assert cc.text is not None and cc.text.startswith(f"王芳 submitted {number}")
+    assert cc.card is not None and actions(cc) == []  # informed, nothing to decide
+    assert cc.card.sections[0].title == "Credit at submission (2026-03-02)"
+    payload = {"application_id": latest(domain).id, "title": {"msgid": "{v}", "params": {
+        "v": f"{number} approved"}}, "link": f"/applications/{number}"}
+    channel = router.render_notification(
+        "application.approved", payload,
+        RenderContext("en", domain, "http://creditbot.test", None, "credit-alerts"))
+    assert channel.card is not None and channel.card.title == f"{number} approved"
+    assert channel.card.buttons == ()  # no link to a page that does not exist
