@@ -162,21 +162,26 @@ def pending(ctx: Context, args: Args) -> Reply:
 
 
 # -- the home screen --------------------------------------------------------------------------
+def _home(ctx: Context, title: str, lines: list[str], empty: str, more: str) -> Section:
+    text = "\n".join(lines[:HOME]) or empty
+    if len(lines) > HOME:
+        text += "\n" + more
+    return Section(title=title, text=text)
+
+
 @router.home_section("pending", order=10)
 def home_pending(ctx: Context) -> Section:
     rows, units = _waiting(ctx, HOME + 1)
-    text = "\n".join(_pending_line(ctx, p, units) for p in rows[:HOME]) or ctx.t(
-        _("Nothing waits for your decision."))
-    if len(rows) > HOME:
-        text += "\n" + ctx.t(_("… and more: send pending"))
-    return Section(title=ctx.t(_("Pending my decision")), text=text)
+    return _home(ctx, ctx.t(_("Pending my decision")),
+                 [_pending_line(ctx, p, units) for p in rows],
+                 ctx.t(_("Nothing waits for your decision.")),
+                 ctx.t(_("… and more: send pending")))
 
 
 @router.home_section("my_applications", order=20)
 def home_mine(ctx: Context) -> Section:
     rows, units = _mine(ctx, HOME + 1)
-    text = "\n".join(_mine_line(ctx, a, units) for a in rows[:HOME]) or ctx.t(
-        _("You have no applications yet. Apply with: apply CUSTOMER AMOUNT REASON"))
-    if len(rows) > HOME:
-        text += "\n" + ctx.t(_("… and more: send my applications"))
-    return Section(title=ctx.t(_("My applications")), text=text)
+    return _home(ctx, ctx.t(_("My applications")), [_mine_line(ctx, a, units) for a in rows],
+                 ctx.t(_("You have no applications yet. Apply with: apply CUSTOMER AMOUNT "
+                         "REASON")),
+                 ctx.t(_("… and more: send my applications")))

@@ -153,19 +153,14 @@ def _until(text: str) -> str:
     return f"到{text}" if re.match(r"^\d{4}-\d{2}-\d{2}$", text) else text
 
 
+AMEND_SERVICES = {"app.resubmit.form": wf.resubmit, "app.draft.form": wf.submit_draft}
+
+
 @router.action("app.resubmit")
 def resubmit_form(ctx: Context, action: CardAction) -> Reply:
     view = view_of(ctx, ids_of(action.value)[0])
     return Reply(form=amend_form(ctx, view, "app.resubmit.form",
                                  ctx.t(_("Resubmit {number}", number=view.number))))
-
-
-@router.action("app.resubmit.form")
-def resubmitted(ctx: Context, action: CardAction) -> Replies:
-    view = view_of(ctx, ids_of(action.value)[0])
-    changes = amendments(ctx, action.form, view.kind)
-    return run(ctx, view.id, None, lambda uow, app, _step: wf.resubmit(
-        uow, ctx.domain.policies, ctx.actor, app, tell_requester=False, **changes))
 
 
 @router.action("app.draft.change")
@@ -175,11 +170,14 @@ def draft_form(ctx: Context, action: CardAction) -> Reply:
                                  ctx.t(_("Submit {number}", number=view.number))))
 
 
+@router.action("app.resubmit.form")
 @router.action("app.draft.form")
-def draft_changed(ctx: Context, action: CardAction) -> Replies:
+def amended(ctx: Context, action: CardAction) -> Replies:
+    """A filled-in amend form: resubmit the returned application, or submit the draft."""
     view = view_of(ctx, ids_of(action.value)[0])
     changes = amendments(ctx, action.form, view.kind)
-    return run(ctx, view.id, None, lambda uow, app, _step: wf.submit_draft(
+    service = AMEND_SERVICES[action.action_id]
+    return run(ctx, view.id, None, lambda uow, app, _step: service(
         uow, ctx.domain.policies, ctx.actor, app, tell_requester=False, **changes))
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.web.app import create_app
 from tests.bot.server import serving
-from tests.bot.test_emulator_browser import browser, say  # noqa: F401  (the fixture)
+from tests.bot.test_emulator_browser import browser, say, sign_in  # noqa: F401  (fixture)
 from tests.handlers.apps import latest, workflow_world
 
 pytestmark = pytest.mark.browser
@@ -30,11 +30,7 @@ def person(browser: Any, url: str, name: str) -> Any:  # noqa: F811
     """A page signed in as ``name`` in a context of its own (its own session cookie)."""
     page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}
                                ).new_page()
-    page.goto(url + "/")
-    page.wait_for_url("**/login?next=/")
-    page.get_by_role("button", name=name).click()
-    page.wait_for_url(url + "/")
-    page.locator("#emu-me", has_text=name).wait_for()
+    sign_in(page, url, name)
     return page
 
 

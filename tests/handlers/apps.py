@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.messages import Button, Reply
+from bot.messages import Button, Capabilities, Reply
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.applications.models import Application
 from credit_domain.bootstrap import Domain
@@ -21,6 +21,9 @@ from handlers.router import RenderContext, router
 from tests.factories import World
 from tests.handlers.platform import TestPlatform
 from tests.handlers.world import Seeded, seed
+
+EN_CARDS = Capabilities(update_in_place=True, buttons_call_back=True, forms=True,
+                        default_locale="en")
 
 
 def button(reply: Reply, action_id: str) -> Button:

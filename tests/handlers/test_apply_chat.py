@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.messages import Capabilities
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
 from tests.handlers.apps import (
+    EN_CARDS,
     Shop,
     actions,
     applications,
@@ -20,22 +20,8 @@ from tests.handlers.apps import (
     latest,
     outbox,
     submit_by_chat,
-    workflow_world,
 )
 from tests.handlers.platform import TEXT_ONLY, TestPlatform
-
-EN_CARDS = Capabilities(update_in_place=True, buttons_call_back=True, forms=True,
-                        default_locale="en")
-
-
-@pytest.fixture
-def shop(domain: Domain) -> Shop:
-    return workflow_world(domain)
-
-
-@pytest.fixture
-def talk(domain: Domain, shop: Shop) -> TestPlatform:
-    return TestPlatform(domain, capabilities=EN_CARDS)
 
 
 def fields(reply: object) -> dict[str, str]:

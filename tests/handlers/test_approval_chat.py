@@ -17,6 +17,7 @@ from credit_domain.accounts.models import TemporaryLimit
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
 from tests.handlers.apps import (
+    EN_CARDS,
     Shop,
     actions,
     button,
@@ -27,17 +28,6 @@ from tests.handlers.apps import (
     workflow_world,
 )
 from tests.handlers.platform import TestPlatform
-from tests.handlers.test_apply_chat import EN_CARDS
-
-
-@pytest.fixture
-def shop(domain: Domain) -> Shop:
-    return workflow_world(domain)
-
-
-@pytest.fixture
-def talk(domain: Domain, shop: Shop) -> TestPlatform:
-    return TestPlatform(domain, capabilities=EN_CARDS)
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from credit_domain.access import load_actor
 from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.bootstrap import Domain
 from handlers.dashboard import DRILL_ACTION
-from tests.handlers.apps import Shop, person_id, submit_by_chat, workflow_world
+from tests.handlers.apps import EN_CARDS, Shop, person_id, submit_by_chat
 from tests.handlers.platform import TestPlatform
-from tests.handlers.test_apply_chat import EN_CARDS
 
 
 class FakeWeb:
@@ -29,11 +28,6 @@ class FakeWeb:
     def aging_chart(self, person_id: int, scope: str, as_of: dt.date, months: int,
                     locale: str) -> str:
         return f"https://creditbot.example/charts/aging.png?p={person_id}&s={scope}&l={locale}"
-
-
-@pytest.fixture
-def shop(domain: Domain) -> Shop:
-    return workflow_world(domain)
 
 
 @pytest.fixture

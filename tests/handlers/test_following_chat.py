@@ -7,19 +7,8 @@ import pytest
 
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
-from tests.handlers.apps import Shop, button, notification, submit_by_chat, workflow_world
+from tests.handlers.apps import EN_CARDS, button, notification, submit_by_chat
 from tests.handlers.platform import TestPlatform
-from tests.handlers.test_apply_chat import EN_CARDS
-
-
-@pytest.fixture
-def shop(domain: Domain) -> Shop:
-    return workflow_world(domain)
-
-
-@pytest.fixture
-def talk(domain: Domain, shop: Shop) -> TestPlatform:
-    return TestPlatform(domain, capabilities=EN_CARDS)
 
 
 @pytest.fixture

@@ -13,31 +13,19 @@ from typing import Any
 
 import pytest
 
-from bot.web.app import create_app
-from credit_domain.orgs.people import find_person, link_identity
-from tests.bot.server import serving
-from tests.bot.slack.conftest import SECRET, SlackApp
+from tests.bot.slack.conftest import SlackApp, running_slack
 from tests.bot.slack.fake_slack import Call, FakeSlack
 from tests.bot.slack.test_slack_http import texts
 from tests.handlers.apps import latest, workflow_world
-
-USERS = {"wangfang": "UWANG", "liqiang": "ULIQIANG", "emma": "UEMMA"}
 
 
 @pytest.fixture
 def slack(make_runtime: Any, fake_slack: FakeSlack) -> Iterator[SlackApp]:
     """王芳, 李强 and Emma Li on Slack (张伟 is not: his messages wait for another
     platform). Business rules off for the unit (see ``workflow_world``)."""
-    rt = make_runtime(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                      slack_api_url=fake_slack.url + "/api/",
-                      public_url="https://creditbot.example")
-    shop = workflow_world(rt.domain)
-    with rt.domain.uow() as uow:
-        for login, user in USERS.items():
-            link_identity(uow, find_person(uow.session, login), "slack", user)
-        uow.commit()
-    with serving(create_app(rt)) as url:
-        yield SlackApp(url, rt, shop.seeded, fake_slack)
+    with running_slack(make_runtime, fake_slack, lambda d: workflow_world(d).seeded,
+                       public_url="https://creditbot.example") as app:
+        yield app
 
 
 def interact(slack: SlackApp, payload: dict[str, Any]) -> Any:
