@@ -38,6 +38,7 @@ from handlers.application_card import SHORT_STEP_KINDS, application_card
 from handlers.application_view import load
 from handlers.apply_parse import (
     LIMIT,
+    MAX_REASON,
     RELEASE,
     TEMPORARY,
     Draft,
@@ -157,7 +158,6 @@ QUESTIONS: dict[str, Text] = {
     "amount": _("How much? e.g. 20万, 200,000 or +10万 (cancel to stop)."),
     "until": _("Until when? e.g. 2027-01-31, 1月31日 or 30天 (cancel to stop)."),
     "reason": _("Why? Approvers read this reason (cancel to stop)."),
-    "order": _("Which order? Send its number (cancel to stop)."),
 }
 
 
@@ -169,10 +169,11 @@ def ask(ctx: Context, draft: Draft, step: str, *, offer_form: bool = False,
     if step == "amount" and draft.kind == LIMIT and draft.account_id is not None:
         with ctx.read() as session:
             account = require_account(session, ctx.actor, draft.account_id)
-            current = format_amount(account.credit_limit, ctx.locale,
-                                    account.business_unit.currency)
-        question = ctx.t(_("The limit now is {limit}. What should it be? e.g. 20万, or +10万 "
-                           "to raise it by that much (cancel to stop).", limit=current))
+            limit, currency = account.credit_limit, account.business_unit.currency
+        if limit > 0:
+            question = ctx.t(_("The limit now is {limit}. What should it be? e.g. 20万, or "
+                               "+10万 to raise it by that much (cancel to stop).",
+                               limit=format_amount(limit, ctx.locale, currency)))
     replies = [Reply(text="⚠️ " + problem, ephemeral=True)] if problem else []
     if offer_form:
         replies.append(Reply(text=question, card=Card(
@@ -206,8 +207,6 @@ def _read_answer(draft: Draft, step: str, text: str, today: dt.date) -> Draft:
     if step == "customer":
         more = parse_request(text, draft.kind, today)
         return replace(draft.merge(more), query=more.query, account_id=None)
-    if step == "order":
-        return replace(draft, order=text.split()[0])
     if step == "reason":
         return replace(draft, reason=text)
     more = parse_details(text, draft.kind, today)
@@ -347,6 +346,9 @@ def _planned(session: Session, app_id: int
 
 def confirm(ctx: Context, draft: Draft) -> Reply:
     """The confirmation card: what will be asked and who will decide; Submit / Cancel."""
+    if draft.reason and len(draft.reason) > MAX_REASON:  # the Submit button carries it
+        raise InvalidInput(_("The reason is too long for a chat message (at most {n} "
+                             "characters); please shorten it.", n=MAX_REASON))
     p = preview(ctx, draft)
     d = p.draft
 
