@@ -15,5 +15,6 @@ import bot.web.api.customers  # noqa: F401
 import bot.web.api.ledger  # noqa: F401
 import bot.web.api.orders  # noqa: F401
 import bot.web.chart_links  # noqa: F401
+import bot.web.chat_links  # noqa: F401
 import bot.web.dashboard  # noqa: F401
 import bot.wecom.adapter  # noqa: F401

@@ -41,7 +41,7 @@ from credit_domain.errors import DomainError, InvalidInput
 from credit_domain.i18n import Text, normalize_locale, text_factory
 from credit_domain.inbound.services import claim, claim_once_within, release
 from credit_domain.orgs.people import Identity, person_for_identity
-from handlers.router import Context, Router
+from handlers.router import Context, Router, WebLinks
 from handlers.router import router as default_router
 
 _ = text_factory("bot")
@@ -66,6 +66,7 @@ class Conversations:
                  router: Router | None = None) -> None:
         self.domain = domain
         self.public_url = public_url
+        self.web: WebLinks | None = None  # set by the web layer (bot/web/chat_links.py)
         import handlers.conversations  # noqa: F401  (registers every conversation)
 
         self.router = router or default_router
@@ -81,7 +82,7 @@ class Conversations:
                   else default_locale(envelope, capabilities))
         envelope = replace(envelope, person_id=actor.person_id, locale=locale)
         ctx = Context(self.domain, actor, envelope, locale, capabilities, self.router,
-                      self.public_url)
+                      self.public_url, self.web)
         with self.domain.uow(actor) as uow:
             first = claim(uow, envelope.platform, envelope.event_id)
             if first and isinstance(event, CardAction) and event.message_ref:
@@ -120,7 +121,7 @@ class Conversations:
                   else default_locale(envelope, capabilities))
         envelope = replace(envelope, person_id=actor.person_id, locale=locale)
         return Context(self.domain, actor, envelope, locale, capabilities, self.router,
-                       self.public_url)
+                       self.public_url, self.web)
 
     # -- identity ----------------------------------------------------------------------------
     def _actor(self, envelope: Envelope) -> Actor | None:

@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,20 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"\s+")
 
 
+class WebLinks(Protocol):
+    """Addresses of creditbot's web pages for chat cards, made by the web layer (``bot``):
+    absolute, and signed for the person they are made for."""
+
+    def sign_in(self, person_id: int, next_path: str) -> str:
+        """A one-time sign-in link that opens ``next_path`` (e.g. ``/dashboard``)."""
+        ...
+
+    def aging_chart(self, person_id: int, scope: str, as_of: dt.date, months: int,
+                    locale: str) -> str:
+        """The aging chart PNG of ``scope`` as ``person_id`` may see it."""
+        ...
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything a handler may use for one inbound message or card action."""
@@ -61,6 +75,7 @@ class Context:
     capabilities: Capabilities
     router: Router
     public_url: str = ""
+    web: WebLinks | None = None  # None: no web server (terminal, tests)
 
     @property
     def person_id(self) -> int:

@@ -151,14 +151,14 @@ class EmulatorConnector:
 
     def _answer(self, person_id: int, replies: list[Reply], tapped: int | None) -> None:
         feed = dm_feed(person_id)
+        target = Target("emulator", "", feed, EMULATOR.default_locale, person_id=person_id)
         for reply in replies:
             if reply.replace_original and tapped is not None:
                 replace(self.domain, tapped, reply)
-                continue
-            message_id = store(self.domain, feed, reply, person_id=person_id)
+                message_id = tapped
+            else:
+                message_id = store(self.domain, feed, reply, person_id=person_id)
             if reply.card is not None and reply.card.key:  # a later update finds it
-                target = Target("emulator", "", feed, EMULATOR.default_locale,
-                                person_id=person_id)
                 record_sent(self.domain, target, str(message_id), reply.card.key)
 
     def _login(self, person_id: int) -> str:

@@ -220,15 +220,11 @@ class SlackConnector:
             else:
                 await self._call("chat.update", channel=where.channel, ts=where.message_ts,
                                  **message)
+                await self._remember(reply, where, locale, f"{where.channel}/{where.message_ts}")
             return
         if where.direct and not where.slash:
             sent = await self._call("chat.postMessage", channel=where.channel, **message)
-            if reply.card is not None and reply.card.key:
-                target = Target("slack", where.team, str(where.channel), locale,
-                                person_id=None)
-                await asyncio.to_thread(record_sent, self.domain, target,
-                                        f"{sent.get('channel')}/{sent.get('ts')}",
-                                        reply.card.key)
+            await self._remember(reply, where, locale, f"{sent.get('channel')}/{sent.get('ts')}")
             return
         if where.response_url:
             await AsyncWebhookClient(where.response_url).send_dict(
@@ -236,6 +232,15 @@ class SlackConnector:
         elif where.channel:
             await self._call("chat.postEphemeral", channel=where.channel, user=where.user,
                              **message)
+
+    async def _remember(self, reply: Reply, where: events.Where, locale: str,
+                        message_id: str) -> None:
+        """Record a card sent in a direct conversation under its key, so a notification
+        about the same thing updates it (the notifier writes to people by user id)."""
+        if reply.card is None or not reply.card.key or not where.direct:
+            return
+        target = Target("slack", where.team, where.user, locale, person_id=None)
+        await asyncio.to_thread(record_sent, self.domain, target, message_id, reply.card.key)
 
     async def _ask_reason(self, event: CardAction, where: events.Where,
                           button: Any) -> None:

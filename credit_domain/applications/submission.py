@@ -218,7 +218,7 @@ def route(uow: UnitOfWork, policies: PolicySource, app: Application) -> RoutePla
 
 
 def _open_round(uow: UnitOfWork, policies: PolicySource, app: Application, who: Who,
-                action: str) -> Application:
+                action: str, *, tell_requester: bool = True) -> Application:
     plan = route(uow, policies, app)
     now = uow.now()
     before = app.status
@@ -241,7 +241,8 @@ def _open_round(uow: UnitOfWork, policies: PolicySource, app: Application, who: 
     title = _("{number} submitted: {summary}", number=app.number,
               summary=notices.summary(app))
     lines = [with_whom(uow, steps[0], pending)]
-    notices.to_requester(uow, app, "application.submitted", title, lines=lines)
+    if tell_requester:
+        notices.to_requester(uow, app, "application.submitted", title, lines=lines)
     cc_title = _("{requester} submitted {number}: {summary}", requester=requester_name(uow, app),
                  number=app.number, summary=notices.summary(app))
     notices.to_cc(uow, app, "application.submitted", cc_title, lines=lines)
@@ -272,10 +273,11 @@ def _policy(policies: PolicySource, account: CreditAccount) -> ApprovalPolicy:
 
 # -- services --------------------------------------------------------------------------------
 def submit(uow: UnitOfWork, policies: PolicySource, actor: Actor,
-           request: ApplicationRequest) -> Application:
+           request: ApplicationRequest, *, tell_requester: bool = True) -> Application:
     """Submit a credit application as ``actor`` (who must see the customer's account): take
     the credit snapshot, route it by the unit's approval policy and ask the first step's
-    approvers. Refused when the same kind of application is already open for the account."""
+    approvers. Refused when the same kind of application is already open for the account.
+    ``tell_requester=False`` when the requester is answered where they submitted (chat)."""
     account = require_account(uow.session, actor, request.account_id)
     if actor.person_id is None:
         raise Forbidden(_("Only a person submits an application; rules suggest them."))
@@ -283,7 +285,8 @@ def submit(uow: UnitOfWork, policies: PolicySource, actor: Actor,
                            _today(uow, account))
     _refuse_duplicate(uow.session, account.id, ApplicationKind(req.kind), req.order_id)
     app = _new_application(uow, account, req, actor.person_id, "person")
-    return _open_round(uow, policies, app, Who.of(actor), "submitted")
+    return _open_round(uow, policies, app, Who.of(actor), "submitted",
+                       tell_requester=tell_requester)
 
 
 def _amend(uow: UnitOfWork, policies: PolicySource, app: Application,
@@ -331,8 +334,8 @@ def _require_requester(uow: UnitOfWork, app: Application, actor: Actor) -> None:
 def resubmit(uow: UnitOfWork, policies: PolicySource, actor: Actor, application_id: int, *,
              amount: Decimal | None = None, reason: str | None = None,
              valid_from: dt.date | None = None, valid_to: dt.date | None = None,
-             term_days: int | None = None, attachments: tuple[str, ...] | None = None
-             ) -> Application:
+             term_days: int | None = None, attachments: tuple[str, ...] | None = None,
+             tell_requester: bool = True) -> Application:
     """Resubmit a returned application, amended as given: a new round with a fresh snapshot
     and route. Resubmitting twice changes nothing the second time (a Conflict says so)."""
     app = lock_application(uow, application_id)
@@ -342,13 +345,14 @@ def resubmit(uow: UnitOfWork, policies: PolicySource, actor: Actor, application_
     _amend(uow, policies, app, {"amount": amount, "reason": reason, "valid_from": valid_from,
                                 "valid_to": valid_to, "term_days": term_days,
                                 "attachments": attachments})
-    return _open_round(uow, policies, app, Who.of(actor), "resubmitted")
+    return _open_round(uow, policies, app, Who.of(actor), "resubmitted",
+                       tell_requester=tell_requester)
 
 
 def submit_draft(uow: UnitOfWork, policies: PolicySource, actor: Actor, application_id: int,
                  *, amount: Decimal | None = None, reason: str | None = None,
                  valid_from: dt.date | None = None, valid_to: dt.date | None = None,
-                 term_days: int | None = None) -> Application:
+                 term_days: int | None = None, tell_requester: bool = True) -> Application:
     """Submit a draft the system suggested, as ``actor`` (who becomes its requester),
     amended as given."""
     app = lock_application(uow, application_id)
@@ -360,7 +364,8 @@ def submit_draft(uow: UnitOfWork, policies: PolicySource, actor: Actor, applicat
     app.requester_id = actor.person_id
     _amend(uow, policies, app, {"amount": amount, "reason": reason, "valid_from": valid_from,
                                 "valid_to": valid_to, "term_days": term_days})
-    return _open_round(uow, policies, app, Who.of(actor), "submitted")
+    return _open_round(uow, policies, app, Who.of(actor), "submitted",
+                       tell_requester=tell_requester)
 
 
 def withdraw(uow: UnitOfWork, actor: Actor, application_id: int,

@@ -8,6 +8,7 @@ import pytest
 
 from credit_domain.bootstrap import Domain
 from handlers.router import Router, router
+from tests.handlers.apps import EN_CARDS, Shop, workflow_world
 from tests.handlers.platform import TestPlatform
 from tests.handlers.world import Seeded, seed
 
@@ -20,6 +21,18 @@ def seeded(domain: Domain) -> Seeded:
 @pytest.fixture
 def chat(domain: Domain, seeded: Seeded) -> TestPlatform:
     return TestPlatform(domain)
+
+
+@pytest.fixture
+def shop(domain: Domain) -> Shop:
+    """The small world with what applications need (see ``tests.handlers.apps``)."""
+    return workflow_world(domain)
+
+
+@pytest.fixture
+def talk(domain: Domain, shop: Shop) -> TestPlatform:
+    """The in-memory platform with cards, buttons and forms, in English."""
+    return TestPlatform(domain, capabilities=EN_CARDS)
 
 
 @pytest.fixture

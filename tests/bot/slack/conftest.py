@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,15 +57,24 @@ class SlackApp:
             "response_url": f"{self.fake.url}/response/{trigger}", "trigger_id": trigger}))
 
 
-@pytest.fixture
-def slack_app(make_runtime: Any, fake_slack: FakeSlack) -> Iterator[SlackApp]:
+@contextmanager
+def running_slack(make_runtime: Any, fake_slack: FakeSlack, world: Callable[[Any], Seeded],
+                  **settings: Any) -> Iterator[SlackApp]:
+    """The app served with Slack enabled against the fake, ``world`` seeded and the Slack
+    users of :data:`SLACK_USERS` linked."""
     rt = make_runtime(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                      slack_api_url=fake_slack.url + "/api/",
-                      slack_channels="credit-alerts=C0ALERTS")
-    seeded = seed(rt.domain)
+                      slack_api_url=fake_slack.url + "/api/", **settings)
+    seeded = world(rt.domain)
     with rt.domain.uow() as uow:
         for login, user in SLACK_USERS.items():
             link_identity(uow, find_person(uow.session, login), "slack", user)
         uow.commit()
     with serving(create_app(rt)) as url:
         yield SlackApp(url, rt, seeded, fake_slack)
+
+
+@pytest.fixture
+def slack_app(make_runtime: Any, fake_slack: FakeSlack) -> Iterator[SlackApp]:
+    with running_slack(make_runtime, fake_slack, seed,
+                       slack_channels="credit-alerts=C0ALERTS") as app:
+        yield app

@@ -19,6 +19,7 @@ class Call:
     method: str  # the API method ("chat.postMessage") or "response"
     body: dict[str, Any]
     headers: dict[str, str]
+    answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -45,8 +46,9 @@ class FakeSlack:
                     body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
                 method = self.path.rsplit("/", 1)[-1] if self.path.startswith("/api/") \
                     else "response"
+                call = Call(self.path, method, body, dict(self.headers))
                 with fake.lock:
-                    fake.calls.append(Call(self.path, method, body, dict(self.headers)))
+                    fake.calls.append(call)
                 if method in fake.failures:
                     status, payload, headers = fake.failures[method]
                     return self.reply(status, payload, headers)
@@ -66,6 +68,7 @@ class FakeSlack:
                     answer.update(url=fake.socket_url)
                 elif method in ("views.open", "views.publish"):
                     answer.update(view={"id": "V1"})
+                call.answer = answer
                 self.reply(200, answer)
 
             def reply(self, status: int, payload: Any, headers: dict[str, str] | None = None

@@ -179,7 +179,8 @@ def test_app_home_shows_the_sections(slack_app: SlackApp) -> None:
     assert published.body["user_id"] == "UEMMA"
     shown = texts(published.body["view"]["blocks"])
     assert "Hello, Emma Li" in shown
-    assert "Pending my decision" in shown and "Available once approvals are enabled." in shown
+    assert "Pending my decision" in shown and "Nothing waits for your decision." in shown
+    assert "My applications" in shown and "You have no applications yet." in shown
 
 
 def test_url_verification(slack_app: SlackApp) -> None:
