@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, Request
@@ -32,9 +33,11 @@ from bot.platform_support.refs import SentCards
 from bot.wecom import cards, events
 from bot.wecom.crypto import CallbackRejected, WeComCrypto
 from bot.wecom.sender import RESPONSE_CODE_TTL, WeComSender
+from credit_domain.inbound.retention import INBOUND_REPLAY_WINDOWS
 
 log = logging.getLogger(__name__)
 CALLBACK_WINDOW = 3.0  # seconds of WeCom's five spent waiting for a decision
+REPLAY_WINDOW = INBOUND_REPLAY_WINDOWS["wecom-in"]
 MAX_BODY = 256 * 1024
 
 
@@ -44,7 +47,8 @@ class WeComCallback:
     def __init__(self, *, crypto: WeComCrypto, deliveries: Deliveries, sent: SentCards,
                  sender: WeComSender | None, work: BackgroundWork,
                  handler: Callable[[], InboundHandler], agent_id: int | None,
-                 window: float = CALLBACK_WINDOW) -> None:
+                 window: float = CALLBACK_WINDOW,
+                 clock: Callable[[], float] = time.time) -> None:
         self.crypto = crypto
         self.deliveries = deliveries
         self.sent = sent
@@ -53,6 +57,7 @@ class WeComCallback:
         self.handler = handler
         self.agent_id = agent_id
         self.window = window
+        self.clock = clock  # WeCom's timestamps are wall-clock seconds
 
     async def verify(self, request: Request) -> Response:
         q = request.query_params
@@ -72,6 +77,7 @@ class WeComCallback:
         try:
             message = self.crypto.decrypt(body, q.get("msg_signature", ""),
                                           q.get("timestamp", ""), q.get("nonce", ""))
+            fresh(q.get("timestamp", ""), self.clock())
         except CallbackRejected as exc:
             log.warning("WeCom callback refused: %s", exc)
             return PlainTextResponse("forbidden", status_code=403)
@@ -96,11 +102,16 @@ class WeComCallback:
         return await run_handler(self.handler(), self.deliveries, event)
 
     async def _click(self, action: CardAction, nonce: str, timestamp: str) -> Response:
+        # The click's single-use ResponseCode is kept with the sent card, not in the action:
+        # two taps on one button must look alike to the pipeline's double-tap check.
         ref = dict(action.message_ref or {})
-        task_id, code = str(ref.get("task_id", "")), str(ref.get("response_code", ""))
+        task_id, code = str(ref.get("task_id", "")), str(ref.pop("response_code", ""))
         copy = await asyncio.to_thread(self.sent.by_handle, task_id) if task_id else None
         if copy is not None:
             ref["card_key"] = copy.card_key
+            meaning = cards.meaning_of(action.action_id, action.value, copy.buttons)
+            if meaning is not None and meaning.get("needs_reason"):
+                ref.update(needs_reason=True, label=str(meaning.get("label") or ""))
             if code:
                 await asyncio.to_thread(self.sent.renew_response_code, task_id, code,
                                         RESPONSE_CODE_TTL)
@@ -132,6 +143,14 @@ class WeComCallback:
         if replies and self.sender is not None:
             await asyncio.to_thread(self.sender.answer, action.envelope.user_id, replies,
                                     action)
+
+
+def fresh(timestamp: str, now: float) -> None:
+    """Refuse a callback signed more than :data:`REPLAY_WINDOW` away from ``now``: a request
+    replayed later than that is refused here, sooner it finds its delivery already taken in
+    (``processed_events`` keeps deliveries far longer, see ``credit_domain.inbound``)."""
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW.total_seconds():
+        raise CallbackRejected("stale or missing timestamp")
 
 
 def wecom_router(callback: WeComCallback) -> APIRouter:

@@ -8,7 +8,7 @@ window) are XML.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.messages import Button, Card, Reply, Style, Tone
@@ -81,8 +81,18 @@ def _button(b: Button) -> dict[str, Any]:
 
 def button_meanings(card: Card) -> list[dict[str, Any]]:
     """What each callback button stands for, stored with the sent card."""
-    return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label}
-            for b in callback_buttons(card)]
+    return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label,
+             "needs_reason": b.needs_reason} for b in callback_buttons(card)]
+
+
+def meaning_of(action_id: str, value: Mapping[str, str],
+               meanings: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The stored meaning of the tapped button (its key carries action id and value)."""
+    for meaning in meanings:
+        if meaning.get("action_id") == action_id and dict(meaning.get("value") or {}) == dict(
+                value):
+            return meaning
+    return None
 
 
 def decision_text(card: Card) -> str:

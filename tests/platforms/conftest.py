@@ -8,10 +8,12 @@ import base64
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.messages import CardAction, Command, Reply
@@ -109,6 +111,22 @@ class DingTalkSetup:
         sealed = crypto.encrypt_message(json.dumps(event, ensure_ascii=False))
         return ({"signature": sealed["msg_signature"], "timestamp": sealed["timeStamp"],
                  "nonce": sealed["nonce"]}, json.dumps({"encrypt": sealed["encrypt"]}).encode())
+
+    def robot_headers(self, *, timestamp_ms: int | None = None,
+                      secret: str | None = None) -> dict[str, str]:
+        """The headers DingTalk signs a robot's HTTP-mode request with (the app secret)."""
+        from bot.dingtalk.robot import signature
+
+        stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+        return {"timestamp": str(stamp),
+                "sign": signature(secret or self.fake.client_secret, stamp)}
+
+    def robot_post(self, message: dict[str, Any], **kw: Any) -> httpx.Response:
+        """DingTalk posting ``message`` to the robot's HTTP-mode address."""
+        body = json.dumps(message, ensure_ascii=False).encode()
+        return httpx.post(f"{self.url}/dingtalk/robot", content=body,
+                          headers={"content-type": "application/json",
+                                   **self.robot_headers(**kw)})
 
 
 @pytest.fixture

@@ -84,15 +84,21 @@ def test_url_verification_through_the_endpoint_with_the_sample(make_runtime) -> 
 
     rt = make_runtime(wecom_corp_id=SAMPLE_CORP, wecom_token=SAMPLE_TOKEN,
                       wecom_encoding_aes_key=SAMPLE_KEY)
+    platform = wecom_platform(rt)
+    assert platform is not None and platform.callback is not None
     with ServedApp(create_app(rt)) as served:
         ok = httpx.get(f"{served.url}/wecom/callback", params=SAMPLE_VERIFY)
         bad = httpx.get(f"{served.url}/wecom/callback",
                         params={**SAMPLE_VERIFY, "nonce": "47744684"})
+        replayed = httpx.post(f"{served.url}/wecom/callback", params=SAMPLE_POST_QUERY,
+                              content=SAMPLE_POST_BODY.encode())
+        platform.callback.clock = lambda: int(SAMPLE_POST_QUERY["timestamp"]) + 2.0
         sample = httpx.post(f"{served.url}/wecom/callback", params=SAMPLE_POST_QUERY,
                             content=SAMPLE_POST_BODY.encode())
     assert (ok.status_code, ok.text) == (200, "1288432023552776189")
     assert bad.status_code == 403
-    assert sample.status_code == 200
+    assert replayed.status_code == 403  # signed in 2016: a replay, refused by its timestamp
+    assert sample.status_code == 200  # the same request when it was fresh
 
 
 # -- inbound messages --------------------------------------------------------------------------
