@@ -37,10 +37,14 @@ def parse_robot_message(data: Mapping[str, Any]) -> Command | None:
     user = msg.sender_staff_id or msg.sender_id
     if not text or not user or not msg.message_id:
         return None
+    # A person's private chat with the robot is their conversation, whichever way they
+    # write or tap in it (a card callback names no chat): a question asked after a tap is
+    # answered there. A group chat is its own conversation.
+    direct = str(msg.conversation_type or "1") == "1"
     envelope = Envelope(
         platform=PLATFORM, tenant="", user_id=str(user),
-        conversation_id=str(msg.conversation_id or user), event_id=f"msg:{msg.message_id}",
-        is_direct=str(msg.conversation_type or "1") == "1", raw=dict(data))
+        conversation_id=str(user) if direct else str(msg.conversation_id or user),
+        event_id=f"msg:{msg.message_id}", is_direct=direct, raw=dict(data))
     return Command(envelope, text)
 
 

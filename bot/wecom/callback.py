@@ -7,8 +7,12 @@ MsgId, or sender + CreateTime). A failed check answers 403 and changes nothing.
 WeCom waits five seconds for an answer, then retries. So the route answers at once and the
 conversation runs after: a text message is answered with an empty 200 and its replies go out
 as app messages. A card click waits up to :data:`CALLBACK_WINDOW` for the handler: a decision
-made in time updates the tapped card in the passive reply itself; a slower one updates it
-afterwards with ``update_template_card`` and the click's ``ResponseCode``.
+made in time updates the tapped card in the passive reply itself (its buttons give way to the
+decision); a slower one, or a different card replacing the tapped one, updates it afterwards
+with ``update_template_card`` and the click's ``ResponseCode``.
+
+A callback whose ``timestamp`` is more than :data:`REPLAY_WINDOW` away from now is refused
+(a replay); within it, its delivery id is found taken in.
 """
 
 from __future__ import annotations
@@ -124,12 +128,18 @@ class WeComCallback:
         if task.exception() is not None:
             return PlainTextResponse("")
         replies = list(task.result())
-        passive = next((r for r in replies if r.replace_original and r.card), None)
+        # The decision shown on the tapped card itself goes in the passive reply (its
+        # buttons give way to the decision); any other card replacing it (a choice card
+        # becoming the chosen customer's card) updates the whole card with the click's code.
+        key = ref.get("card_key")
+        passive = next((r for r in replies if r.replace_original and r.card is not None
+                        and key and r.card.key == key), None)
         rest = [r for r in replies if r is not passive]
         if passive is not None and passive.text:
             rest.insert(0, Reply(text=passive.text))
         if rest and self.sender is not None:
-            self.work.spawn(asyncio.to_thread(self.sender.answer, action.envelope.user_id, rest))
+            self.work.spawn(asyncio.to_thread(self.sender.answer, action.envelope.user_id, rest,
+                                              action))
         if passive is None or passive.card is None:
             return PlainTextResponse("")
         xml = cards.passive_update_button(action.envelope.user_id, self.crypto.corp_id,
