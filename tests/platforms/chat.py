@@ -52,6 +52,9 @@ class WeComChat:
     caller: WeComCaller
     url: str  # creditbot's base URL
     name: str = "wecom"
+    # Whether creditbot has recorded the card with this task id (a person cannot tap a card
+    # in the instant between WeCom showing it and creditbot noting what it sent).
+    recorded: Callable[[str], bool] = lambda _handle: True
 
     def post(self, xml: str) -> httpx.Response:
         params, body = self.caller.envelope(xml)
@@ -81,6 +84,7 @@ class WeComChat:
         """Tap ``label`` on the latest card that has it; the answer carries any passive
         reply (see :meth:`passive`)."""
         card = self.card(user, label)
+        wait_for(lambda: self.recorded(card["task_id"]))
         key = next(b["key"] for b in card["button_list"] if b.get("text") == label)
         code = self.fake.issue_code(card["task_id"], user)
         answer = self.post(self.caller.card_click(user, card["task_id"], key, code,
@@ -119,6 +123,7 @@ class DingTalkChat:
     http: Callable[[dict[str, Any]], httpx.Response] | None = None
     name: str = "dingtalk"
     sessions: dict[str, str] = field(default_factory=dict)  # session (msgId) -> user
+    recorded: Callable[[str], bool] = lambda _handle: True  # as WeComChat.recorded
 
     def say(self, user: str, text: str, msg_id: str | None = None,
             conversation_type: str = "1") -> None:
@@ -169,6 +174,7 @@ class DingTalkChat:
     def tap(self, user: str, label: str, params: dict[str, Any] | None = None,
             message_id: str | None = None) -> None:
         card = self.card(user, label)
+        wait_for(lambda: self.recorded(card["out_track_id"]))
         self.fake.push(CARD_TOPIC, self.fake.card_click(user, card["out_track_id"],
                                                         card["slot"], params),
                        message_id=message_id)

@@ -217,11 +217,19 @@ def platforms(make_runtime: Any, fake_wecom: FakeWeCom, fake_dingtalk: FakeDingT
     assert platform is not None and platform.stream is not None
     platform.stream.backoff_base, platform.stream.backoff_max = 0.05, 0.2
     caller = WeComCaller("callback-token", wecom_key, fake_wecom.corp_id, fake_wecom.agent_id)
+
+    def recorded(platform: str) -> Any:
+        from bot.platform_support.refs import SentCards
+
+        return lambda handle: SentCards(rt.domain, platform).by_handle(handle) is not None
+
     with ServedApp(create_app(rt), lifespan="on") as served:
         setup = DingTalkSetup(fake_dingtalk, rt, served.url, "", "")
-        yield Platforms(rt, served.url, seeded, WeComChat(fake_wecom, caller, served.url),
-                        DingTalkChat(fake_dingtalk),
-                        DingTalkChat(fake_dingtalk, http=setup.robot_post))
+        yield Platforms(
+            rt, served.url, seeded,
+            WeComChat(fake_wecom, caller, served.url, recorded=recorded("wecom")),
+            DingTalkChat(fake_dingtalk, recorded=recorded("dingtalk")),
+            DingTalkChat(fake_dingtalk, http=setup.robot_post, recorded=recorded("dingtalk")))
     if platform.api is not None:
         platform.api.close()
 
