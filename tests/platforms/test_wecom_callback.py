@@ -117,7 +117,8 @@ def test_a_text_message_reaches_the_handler_and_is_answered(wecom: WeComSetup,
     assert sent[0]["touser"] == "zhangsan" and sent[0]["text"]["content"] == "收到：额度 华为"
 
 
-@pytest.mark.parametrize("attack", ["tampered", "bad signature", "wrong corp id", "stale key"])
+@pytest.mark.parametrize("attack", ["tampered", "bad signature", "wrong corp id", "stale key",
+                                    "replayed after an hour"])
 def test_forged_callbacks_are_refused_and_change_nothing(wecom: WeComSetup, recorder: Recorder,
                                                          attack: str) -> None:
     xml = wecom.caller.text("zhangsan", "apply 华为 20万", msg_id=9002)
@@ -131,9 +132,11 @@ def test_forged_callbacks_are_refused_and_change_nothing(wecom: WeComSetup, reco
         other.crypto = type(wecom.caller.crypto)("callback-token", _key_of(wecom),
                                                  "wwsomeothercorp")
         params, body = other.envelope(xml)
-    else:
+    elif attack == "stale key":
         params, body = WeComCaller("callback-token", aes_key(), wecom.fake.corp_id,
                                    1000002).envelope(xml)
+    else:  # correctly signed, captured, and sent again later
+        params, body = wecom.caller.envelope(xml, timestamp=str(int(time.time()) - 3700))
     answer = httpx.post(f"{wecom.url}/wecom/callback", params=params, content=body)
     assert answer.status_code == 403
     time.sleep(0.2)
