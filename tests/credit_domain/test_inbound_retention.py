@@ -12,7 +12,7 @@ from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
 from credit_domain.errors import InvalidInput
 from credit_domain.inbound.models import ProcessedEvent
-from credit_domain.inbound.retention import RETENTION, longest_window, prune_processed_events
+from credit_domain.inbound.retention import longest_window, prune_processed_events
 from credit_domain.inbound.services import claim
 from credit_domain.monitoring.jobs import run_job
 
@@ -51,6 +51,3 @@ def test_a_retention_inside_a_replay_window_is_refused(any_domain: Domain) -> No
     assert "24" in refused.value.message.render("zh_CN")
     assert kept(any_domain) == ["1700000000000:abc"]
 
-
-def test_the_retention_outlasts_every_replay_window() -> None:
-    assert RETENTION >= 2 * longest_window()

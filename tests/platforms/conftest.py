@@ -191,7 +191,7 @@ def platforms(make_runtime: Any, fake_wecom: FakeWeCom, fake_dingtalk: FakeDingT
     from bot.dingtalk.adapter import dingtalk_platform
     from credit_domain.orgs.people import find_person, link_identity
 
-    wecom_key, dingtalk_key = aes_key(), aes_key()
+    wecom_key = aes_key()
     rt = make_runtime(
         dispatcher=False, public_url="https://credit.example.cn",
         wecom_corp_id=fake_wecom.corp_id, wecom_agent_id=fake_wecom.agent_id,
