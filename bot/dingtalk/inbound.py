@@ -41,6 +41,9 @@ class DingTalkInbound:
         command = events.parse_robot_message(data)
         if command is None or not await self._claim(command.envelope.event_id):
             return False
+        if not command.envelope.is_direct:  # how an administrator finds a group's channel id
+            log.info("DingTalk group %s is %s", data.get("conversationTitle") or "?",
+                     command.envelope.conversation_id)
         self.work.spawn(self._converse(command), name=f"dingtalk {command.envelope.event_id}")
         return True
 

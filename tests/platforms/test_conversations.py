@@ -244,3 +244,11 @@ def test_a_card_sent_under_a_key_is_updated_on_every_platform_it_was_sent_to(
     shown = platforms.dingtalk.params(dingtalk_card["out_track_id"])
     assert shown["status"] == "已同意 · 张伟" and shown["btn1_visible"] == "false"
     assert len(platforms.wecom.messages("liqiang")) == 1  # nothing posted again
+
+
+def test_a_groups_channel_id_is_logged_for_the_administrator(
+        platforms: Platforms, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="bot.dingtalk.inbound")
+    platforms.dingtalk.say("wangfang", "help", conversation_type="2")
+    wait_texts(platforms.dingtalk, "wangfang")
+    assert any(r.getMessage() == "DingTalk group 信用管理群 is cidGroupCredit==" for r in caplog.records)
