@@ -19,6 +19,7 @@ import pytest
 from bot.messages import CardAction, Command, Reply
 from bot.platform_support.inbound import set_inbound_handler
 from bot.web.app import create_app
+from tests.handlers.conftest import registry  # noqa: F401  (scratch handlers in tests)
 from tests.handlers.world import Seeded, seed
 from tests.platforms.chat import DingTalkChat, WeComChat
 from tests.platforms.fake_dingtalk import FakeDingTalk
@@ -233,16 +234,3 @@ def platforms(make_runtime: Any, fake_wecom: FakeWeCom, fake_dingtalk: FakeDingT
     if platform.api is not None:
         platform.api.close()
 
-
-@pytest.fixture
-def scratch_router() -> Iterator[Any]:
-    """The global router, restored after the test (tests register scratch handlers)."""
-    import handlers.conversations  # noqa: F401
-    from handlers.router import router
-
-    saved = {name: dict(getattr(router, name)) for name in
-             ("commands", "_words", "actions", "flows", "renderers", "suggestions",
-              "home_sections")}
-    yield router
-    for name, table in saved.items():
-        setattr(router, name, table)

@@ -76,14 +76,23 @@ def test_a_question_asked_in_a_dingtalk_group_is_answered_privately(
 
 
 # -- cards and taps ----------------------------------------------------------------------------
+HUADONG = "杭州华东精密机械有限公司 · 工业品事业部"
+HUAXIN = "苏州华信电子科技有限公司 · 工业品事业部"
+
+
+def choice_card(chat: Chat, label: str) -> dict[str, object]:
+    """吴磊 asks for "华" and gets a card to choose among his customers."""
+    chat.say("wulei", "额度 华")
+    wait_texts(chat, "wulei")
+    return chat.card("wulei", label)
+
+
 def test_picking_a_customer_on_a_wecom_choice_card_turns_it_into_the_credit_card(
         platforms: Platforms) -> None:
     wecom = platforms.wecom
-    wecom.say("wulei", "额度 华")
-    wait_texts(wecom, "wulei")
-    choice = wecom.card("wulei", "杭州华东精密机械有限公司 · 工业品事业部")
+    choice = choice_card(wecom, HUADONG)
     assert choice["card_type"] == "button_interaction"
-    answer = wecom.tap("wulei", "杭州华东精密机械有限公司 · 工业品事业部")
+    answer = wecom.tap("wulei", HUADONG)
     assert wecom.passive(answer) is None  # a different card: the whole card is updated
     [update] = wait_for(lambda: wecom.updates("wulei"))
     assert update["task_id"] == choice["task_id"]
@@ -96,10 +105,8 @@ def test_picking_a_customer_on_a_wecom_choice_card_turns_it_into_the_credit_card
 def test_picking_a_customer_on_a_dingtalk_choice_card_turns_it_into_the_credit_card(
         platforms: Platforms) -> None:
     dingtalk = platforms.dingtalk
-    dingtalk.say("wulei", "额度 华")
-    wait_texts(dingtalk, "wulei")
-    choice = dingtalk.card("wulei", "苏州华信电子科技有限公司 · 工业品事业部")
-    dingtalk.tap("wulei", "苏州华信电子科技有限公司 · 工业品事业部")
+    choice = choice_card(dingtalk, HUAXIN)
+    dingtalk.tap("wulei", HUAXIN)
     shown = wait_for(lambda: dingtalk.params(choice["out_track_id"])["title"]
                      == "苏州华信电子科技有限公司" and dingtalk.params(choice["out_track_id"]))
     assert "可用额度" in shown["markdown"] and shown["btn1_visible"] == "false"
@@ -109,11 +116,9 @@ def test_a_double_tap_on_wecom_is_handled_once(platforms: Platforms) -> None:
     """WeCom delivers two taps as two callbacks (different CreateTime): the pipeline's
     double-tap window lets the first through and ignores the second."""
     wecom = platforms.wecom
-    wecom.say("wulei", "额度 华")
-    wait_texts(wecom, "wulei")
-    label = "苏州华信电子科技有限公司 · 工业品事业部"
-    wecom.tap("wulei", label, created=1772413200)
-    wecom.tap("wulei", label, created=1772413201)
+    choice_card(wecom, HUAXIN)
+    wecom.tap("wulei", HUAXIN, created=1772413200)
+    wecom.tap("wulei", HUAXIN, created=1772413201)
     wait_for(lambda: wecom.updates("wulei"))
     settle(0.5)
     assert len(wecom.updates("wulei")) == 1 and len(wecom.messages("wulei")) == 1
@@ -121,10 +126,10 @@ def test_a_double_tap_on_wecom_is_handled_once(platforms: Platforms) -> None:
 
 # -- a decision with a reason, on each platform (scratch handlers in the shape of approvals) -
 @pytest.fixture
-def decisions(scratch_router):  # type: ignore[no-untyped-def]
+def decisions(registry):  # type: ignore[no-untyped-def]
     """``test.request`` sends a card keyed ``request:7`` with 同意 / 驳回 (驳回 needs a
     reason); each decision replaces the card with the outcome and who decided."""
-    router = scratch_router
+    router = registry
     decided: list[tuple[str, str, str]] = []
 
     def card(status: str | None = None) -> Card:
@@ -212,11 +217,11 @@ def test_an_alert_reaches_a_wecom_user_a_wecom_group_and_a_signed_dingtalk_group
 
 
 @pytest.fixture
-def keyed_card(scratch_router):  # type: ignore[no-untyped-def]
+def keyed_card(registry):  # type: ignore[no-untyped-def]
     """An outbox kind ``test.card``: a card keyed by ``key`` with a 同意 button, or (with
     ``outcome``) the same card decided, replacing the one sent before."""
 
-    @scratch_router.notification("test.card")
+    @registry.notification("test.card")
     def render(payload: dict[str, str], rc: RenderContext) -> Reply:
         outcome = payload.get("outcome")
         buttons = () if outcome else (Button("同意", "test.agree", {"request": "9"}),)
@@ -251,4 +256,5 @@ def test_a_groups_channel_id_is_logged_for_the_administrator(
     caplog.set_level("INFO", logger="bot.dingtalk.inbound")
     platforms.dingtalk.say("wangfang", "help", conversation_type="2")
     wait_texts(platforms.dingtalk, "wangfang")
-    assert any(r.getMessage() == "DingTalk group 信用管理群 is cidGroupCredit==" for r in caplog.records)
+    logged = [r.getMessage() for r in caplog.records]
+    assert "DingTalk group 信用管理群 is cidGroupCredit==" in logged
