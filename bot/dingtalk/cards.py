@@ -62,7 +62,12 @@ def slot_meanings(card: Card) -> list[dict[str, Any]]:
              "needs_reason": b.needs_reason} for b in callback_buttons(card)[:SLOTS]]
 
 
-def decision_text(card: Card) -> str:
+def decision_text(card: Card, tapped_key: str | None) -> str:
+    """The ``status`` of a card once answered: the same card decided shows its subtitle
+    (e.g. "已批准 · 王芳"), else its title; a different card taking the tapped one's place
+    (a choice answered by the chosen customer's card) needs none."""
+    if card.key != tapped_key:
+        return ""
     return card.subtitle or card.title
 
 

@@ -173,7 +173,8 @@ class DingTalkSender(PlatformSender):
 
     # -- updates -----------------------------------------------------------------------------
     def _update_copy(self, copy: SentCard, card: Card) -> str:
-        decided = None if cards.callback_buttons(card) else cards.decision_text(card)
+        decided = (None if cards.callback_buttons(card)
+                   else cards.decision_text(card, copy.card_key))
         try:
             self.api.openapi("PUT", "/v1.0/card/instances", {
                 "outTrackId": copy.handle,

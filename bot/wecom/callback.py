@@ -143,7 +143,7 @@ class WeComCallback:
         if passive is None or passive.card is None:
             return PlainTextResponse("")
         xml = cards.passive_update_button(action.envelope.user_id, self.crypto.corp_id,
-                                          cards.decision_text(passive.card))
+                                          cards.decision_text(passive.card, key))
         return Response(self.crypto.encrypt(xml, nonce, timestamp),
                         media_type="application/xml")
 

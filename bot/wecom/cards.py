@@ -95,10 +95,13 @@ def meaning_of(action_id: str, value: Mapping[str, str],
     return None
 
 
-def decision_text(card: Card) -> str:
-    """The short text that replaces a decided card's buttons: its subtitle (e.g. "Approved
-    by 王芳"), else its title."""
-    return (card.subtitle or card.title)[:24]
+def decision_text(card: Card, tapped_key: str | None) -> str:
+    """The short text that replaces a card's buttons once answered: the same card decided
+    shows its subtitle (e.g. "已批准 · 王芳"), else its title; a different card taking the
+    tapped one's place (``tapped_key``, e.g. a choice answered by the chosen customer's card)
+    shows its title."""
+    same = card.key == tapped_key
+    return ((card.subtitle if same else None) or card.title)[:24]
 
 
 def markdown_message(reply: Reply) -> dict[str, Any]:

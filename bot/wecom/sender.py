@@ -129,7 +129,8 @@ class WeComSender(PlatformSender):
     def _updated(self, copy: SentCard, card: Card) -> dict[str, Any]:
         if cards.callback_buttons(card):
             return cards.template_card(card, copy.handle)
-        decided = cards.template_card(card, copy.handle, decided=cards.decision_text(card))
+        decided = cards.template_card(card, copy.handle,
+                                      decided=cards.decision_text(card, copy.card_key))
         decided["button_list"] = [
             {"text": str(b.get("label") or b["action_id"]), "style": 3,
              "key": encode_button_key(str(b["action_id"]), dict(b.get("value") or {}))}

@@ -98,6 +98,7 @@ def test_picking_a_customer_on_a_wecom_choice_card_turns_it_into_the_credit_card
     assert update["task_id"] == choice["task_id"]
     assert update["main_title"]["title"] == "杭州华东精密机械有限公司"
     assert any(r["keyname"] == "可用额度" for r in update["horizontal_content_list"])
+    assert update["replace_text"] == "杭州华东精密机械有限公司"  # where the choices were
     settle()
     assert len(wecom.messages("wulei")) == 1  # updated in place, nothing posted
 
@@ -110,6 +111,7 @@ def test_picking_a_customer_on_a_dingtalk_choice_card_turns_it_into_the_credit_c
     shown = wait_for(lambda: dingtalk.params(choice["out_track_id"])["title"]
                      == "苏州华信电子科技有限公司" and dingtalk.params(choice["out_track_id"]))
     assert "可用额度" in shown["markdown"] and shown["btn1_visible"] == "false"
+    assert shown["status"] == ""  # the credit card itself, not a decision
 
 
 def test_a_double_tap_on_wecom_is_handled_once(platforms: Platforms) -> None:
