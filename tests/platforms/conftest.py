@@ -147,8 +147,9 @@ def dingtalk(make_runtime: Any, fake_dingtalk: FakeDingTalk, recorder: Recorder
         dingtalk_robot_secret=fake_dingtalk.webhook_secret,
         dingtalk_card_template_id=fake_dingtalk.template_id)
     platform = dingtalk_platform(rt)
-    assert platform is not None and platform.stream is not None
-    platform.stream.backoff_base, platform.stream.backoff_max = 0.05, 0.2
+    assert platform is not None
+    if platform.stream is not None:
+        platform.stream.backoff_base, platform.stream.backoff_max = 0.05, 0.2
     set_inbound_handler(rt, recorder)
     with ServedApp(create_app(rt), lifespan="on") as served:
         yield DingTalkSetup(fake_dingtalk, rt, served.url, token, key)
@@ -187,8 +188,9 @@ class Platforms:
 
 
 @pytest.fixture
-def platforms(make_runtime: Any, fake_wecom: FakeWeCom, fake_dingtalk: FakeDingTalk
-              ) -> Iterator[Platforms]:
+def platforms(request: pytest.FixtureRequest, make_runtime: Any, fake_wecom: FakeWeCom,
+              fake_dingtalk: FakeDingTalk) -> Iterator[Platforms]:
+    """Parametrize indirectly with ``False`` for DingTalk without Stream mode."""
     from bot.dingtalk.adapter import dingtalk_platform
     from credit_domain.orgs.people import find_person, link_identity
 
@@ -206,7 +208,8 @@ def platforms(make_runtime: Any, fake_wecom: FakeWeCom, fake_dingtalk: FakeDingT
         dingtalk_robot_webhook=f"{fake_dingtalk.url}/robot/send?access_token=grouptoken",
         dingtalk_robot_secret=fake_dingtalk.webhook_secret,
         dingtalk_card_template_id=fake_dingtalk.template_id,
-        dingtalk_channels="credit-alerts=webhook,risk=cidRiskTeam==")
+        dingtalk_channels="credit-alerts=webhook,risk=cidRiskTeam==",
+        dingtalk_stream=getattr(request, "param", True))
     seeded = seed(rt.domain)
     with rt.domain.uow() as uow:
         for login in PEOPLE:
@@ -215,8 +218,9 @@ def platforms(make_runtime: Any, fake_wecom: FakeWeCom, fake_dingtalk: FakeDingT
             link_identity(uow, person, "dingtalk", login)
         uow.commit()
     platform = dingtalk_platform(rt)
-    assert platform is not None and platform.stream is not None
-    platform.stream.backoff_base, platform.stream.backoff_max = 0.05, 0.2
+    assert platform is not None
+    if platform.stream is not None:
+        platform.stream.backoff_base, platform.stream.backoff_max = 0.05, 0.2
     caller = WeComCaller("callback-token", wecom_key, fake_wecom.corp_id, fake_wecom.agent_id)
 
     def recorded(platform: str) -> Any:

@@ -114,6 +114,21 @@ def test_picking_a_customer_on_a_dingtalk_choice_card_turns_it_into_the_credit_c
     assert shown["status"] == ""  # the credit card itself, not a decision
 
 
+@pytest.mark.parametrize("platforms", [False], indirect=True)
+def test_without_stream_mode_a_dingtalk_choice_is_answered_by_number(
+        platforms: Platforms) -> None:
+    """The robot in HTTP mode and no Stream: cards cannot call back, so the choice comes as
+    Markdown with numbered options and the person answers with a number."""
+    chat = platforms.dingtalk_http
+    chat.say("wulei", "额度 华")
+    choices, prompt = wait_texts(chat, "wulei", 2)
+    assert "1. 杭州华东精密机械有限公司" in choices and "2. 苏州华信电子科技有限公司" in choices
+    assert platforms.dingtalk.fake.cards == {} and "数字" in prompt
+    chat.say("wulei", "2")
+    card = wait_texts(chat, "wulei", 3)[-1]
+    assert card.startswith("### 苏州华信电子科技有限公司") and "可用额度" in card
+
+
 def test_a_double_tap_on_wecom_is_handled_once(platforms: Platforms) -> None:
     """WeCom delivers two taps as two callbacks (different CreateTime): the pipeline's
     double-tap window lets the first through and ignores the second."""
