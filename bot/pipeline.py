@@ -6,6 +6,8 @@ idempotency → open dialogue or router → replies adapted to what the platform
   webhook) finds its claim in ``processed_events`` and gets no second answer.
 - On platforms whose buttons cannot call back (the terminal), card buttons are numbered and
   the person answers with the number; a reason or a form is asked question by question.
+- On platforms whose buttons call back but that have no forms (WeCom, DingTalk), a tapped
+  button that needs a reason asks for it in the chat, then acts with the answer.
 
 Blocking: ``handle`` talks to the database. Async adapters call it in a worker thread.
 """
@@ -96,6 +98,8 @@ class Conversations:
         try:
             if isinstance(event, Command):
                 replies = self._command(ctx, event)
+            elif wants_reason(event, capabilities):
+                replies = self._pick(ctx, reason_button(event))
             else:
                 replies = self.router.dispatch_action(ctx, replace(event, envelope=envelope))
         except DomainError as exc:
@@ -271,6 +275,21 @@ def _option_value(ctx: Context, question: Input, text: str) -> str:
         if folded in (value.lower(), label.lower()):
             return value
     raise InvalidInput(_("Please choose one of the numbers 1 to {n}.", n=len(question.options)))
+
+
+def wants_reason(action: CardAction, capabilities: Capabilities) -> bool:
+    """A tapped button that needs a reason, on a platform without forms (WeCom, DingTalk),
+    and no reason given yet: the adapter marks such taps with ``needs_reason`` in
+    ``message_ref``; the reason is then asked for in the chat."""
+    ref = action.message_ref or {}
+    return (not capabilities.forms and bool(ref.get("needs_reason"))
+            and not str(action.form.get("reason", "")).strip())
+
+
+def reason_button(action: CardAction) -> Button:
+    ref = action.message_ref or {}
+    return Button(str(ref.get("label") or action.action_id), action.action_id,
+                  dict(action.value), needs_reason=True)
 
 
 def tap_key(action: CardAction, actor: Actor) -> str:

@@ -49,9 +49,7 @@ class Settings(BaseSettings):
 
     def slack_channel_map(self) -> dict[str, str]:
         """``SLACK_CHANNELS`` as {channel name: Slack channel id}."""
-        pairs = (item.split("=", 1) for item in self.slack_channels.split(",") if "=" in item)
-        return {name.strip().lstrip("#"): cid.strip() for name, cid in pairs
-                if name.strip() and cid.strip()}
+        return channel_map(self.slack_channels)
 
     @property
     def slack_enabled(self) -> bool:
@@ -80,6 +78,12 @@ class Settings(BaseSettings):
                                                      validation_alias="WECOM_ENCODING_AES_KEY")
     wecom_api_url: str = Field("https://qyapi.weixin.qq.com/cgi-bin/",
                                validation_alias="WECOM_API_URL")
+    # Named channels of the alert policies → app group chat ids: "credit-alerts=wrXXXX,risk=…"
+    wecom_channels: str = Field("", validation_alias="WECOM_CHANNELS")
+
+    def wecom_channel_map(self) -> dict[str, str]:
+        """``WECOM_CHANNELS`` as {channel name: appchat chatid}."""
+        return channel_map(self.wecom_channels)
 
     @property
     def wecom_enabled(self) -> bool:
@@ -107,6 +111,13 @@ class Settings(BaseSettings):
     dingtalk_card_template_id: str | None = Field(None,
                                                   validation_alias="DINGTALK_CARD_TEMPLATE_ID")
     dingtalk_stream: bool = Field(True, validation_alias="DINGTALK_STREAM")
+    # Named channels → "webhook" (the group robot above) or a group's openConversationId
+    # (cid…) that the app's robot is in: "credit-alerts=webhook,risk=cidXXXX=="
+    dingtalk_channels: str = Field("", validation_alias="DINGTALK_CHANNELS")
+
+    def dingtalk_channel_map(self) -> dict[str, str]:
+        """``DINGTALK_CHANNELS`` as {channel name: ``webhook`` or an openConversationId}."""
+        return channel_map(self.dingtalk_channels)
 
     @property
     def dingtalk_enabled(self) -> bool:
@@ -149,6 +160,14 @@ class Settings(BaseSettings):
     bureau_api_url: str | None = Field(None, validation_alias="BUREAU_API_URL")
     bureau_cache_ttl_hours: float = Field(24.0, validation_alias="BUREAU_CACHE_TTL_HOURS")
     bureau_rate_per_second: float | None = Field(None, validation_alias="BUREAU_RATE_PER_SECOND")
+
+
+def channel_map(raw: str) -> dict[str, str]:
+    """``"name=target,name=target"`` as {name: target} (a leading ``#`` of a name is dropped;
+    a target may itself contain ``=``, as base64 conversation ids do)."""
+    pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
+    return {name.strip().lstrip("#"): target.strip() for name, target in pairs
+            if name.strip() and target.strip()}
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("bureau-refresh", "0 2 * * *", dt.timedelta(hours=12)),
     Schedule("daily-digest", "30 17 * * *", dt.timedelta(hours=6)),
     Schedule("weekly-digest", "0 9 * * mon", dt.timedelta(days=1)),
+    Schedule("inbound-prune", "40 3 * * *", dt.timedelta(days=1)),
 )
 
 

@@ -15,6 +15,7 @@ import bot.cli.demo  # noqa: F401
 import bot.cli.imports  # noqa: F401
 import bot.cli.ops  # noqa: F401
 import bot.cli.people  # noqa: F401
+import bot.cli.platforms  # noqa: F401
 import bot.cli.policy  # noqa: F401
 import bot.cli.rules  # noqa: F401
 import bot.cli.scoring  # noqa: F401

@@ -1,6 +1,9 @@
-"""Wiring: a :class:`DingTalkPlatform` on the runtime when DingTalk is configured; the Stream
-client started with the server (Stream mode on by default); ``POST /dingtalk/callback`` when
-the event-subscription token and AES key are set."""
+"""Wiring: a :class:`DingTalkPlatform` on the runtime when DingTalk is configured, joined to
+the conversation pipeline (inbound) and the chat notifier (an outlet for people, the group
+robot and the groups of ``DINGTALK_CHANNELS``); the Stream client started with the server
+(Stream mode on by default); ``POST /dingtalk/robot`` (the robot's HTTP mode) with the app
+credentials; ``POST /dingtalk/callback`` when the event-subscription token and AES key are
+set."""
 
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ from fastapi import APIRouter
 
 from bot.bootstrap import Runtime, runtime_hook
 from bot.dingtalk.api import DingTalkApi
-from bot.dingtalk.callback import DingTalkCallback, dingtalk_router
+from bot.dingtalk.callback import EventCallback, RobotEndpoint, dingtalk_router
 from bot.dingtalk.crypto import DingTalkCrypto
 from bot.dingtalk.inbound import DingTalkInbound
 from bot.dingtalk.sender import PLATFORM, DingTalkSender
 from bot.dingtalk.stream import StreamClient, StreamRunner, build_stream_client
+from bot.platform_support.conversations import add_outlet, connect
 from bot.platform_support.inbound import Deliveries, background_work, inbound_handler
 from bot.platform_support.refs import SentCards
 from bot.platform_support.senders import register_sender
@@ -30,7 +34,8 @@ class DingTalkPlatform:
     sender: DingTalkSender | None
     inbound: DingTalkInbound
     stream: StreamClient | None
-    callback: DingTalkCallback | None
+    robot: RobotEndpoint | None
+    callback: EventCallback | None
 
 
 def build_api(runtime: Runtime) -> DingTalkApi:
@@ -56,8 +61,7 @@ def install_dingtalk(runtime: Runtime) -> None:
         sender = DingTalkSender(
             api, sent, runtime.domain,
             robot_code=s.dingtalk_robot_code or s.dingtalk_client_id or "",
-            card_template_id=s.dingtalk_card_template_id,
-            callback_type="STREAM" if s.dingtalk_stream_enabled else "HTTP",
+            card_template_id=s.dingtalk_card_template_id, stream=s.dingtalk_stream_enabled,
             webhook=s.dingtalk_robot_webhook.get_secret_value()
             if s.dingtalk_robot_webhook else None,
             webhook_secret=s.dingtalk_robot_secret.get_secret_value()
@@ -73,16 +77,23 @@ def install_dingtalk(runtime: Runtime) -> None:
                                      client_secret=s.dingtalk_client_secret.get_secret_value(),
                                      api_url=s.dingtalk_api_url)
         runtime.background.append(StreamRunner(stream))
+    robot_endpoint = None
+    if s.dingtalk_enabled:
+        assert s.dingtalk_client_secret
+        robot_endpoint = RobotEndpoint(s.dingtalk_client_secret.get_secret_value(), inbound,
+                                       Deliveries(runtime.domain, "dingtalk-sig"))
     callback = None
     if s.dingtalk_callback_enabled:
         assert s.dingtalk_token and s.dingtalk_aes_key and s.dingtalk_client_id
-        crypto = DingTalkCrypto(s.dingtalk_token.get_secret_value(),
-                                s.dingtalk_aes_key.get_secret_value(), s.dingtalk_client_id)
-        callback = DingTalkCallback(crypto, inbound)
+        callback = EventCallback(DingTalkCrypto(s.dingtalk_token.get_secret_value(),
+                                                s.dingtalk_aes_key.get_secret_value(),
+                                                s.dingtalk_client_id))
+    connect(runtime)
     if sender is not None:
         register_sender(runtime, sender)
+        add_outlet(runtime, sender, s.dingtalk_channel_map())
     runtime.extras[EXTRAS_KEY] = DingTalkPlatform(api if s.dingtalk_enabled else None, sender,
-                                                  inbound, stream, callback)
+                                                  inbound, stream, robot_endpoint, callback)
 
 
 def dingtalk_platform(runtime: Runtime) -> DingTalkPlatform | None:
@@ -93,6 +104,6 @@ def dingtalk_platform(runtime: Runtime) -> DingTalkPlatform | None:
 @web_routes
 def dingtalk_routes(runtime: Runtime) -> APIRouter:
     platform = dingtalk_platform(runtime)
-    if platform is None or platform.callback is None:
+    if platform is None:
         return APIRouter()
-    return dingtalk_router(platform.callback)
+    return dingtalk_router(platform.robot, platform.callback)

@@ -58,26 +58,28 @@ def card_params(card: Card, *, decided: str | None = None) -> dict[str, str]:
 
 def slot_meanings(card: Card) -> list[dict[str, Any]]:
     """What slots btn1… stand for, stored with the sent card."""
-    return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label}
-            for b in callback_buttons(card)[:SLOTS]]
+    return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label,
+             "needs_reason": b.needs_reason} for b in callback_buttons(card)[:SLOTS]]
 
 
-def decision_text(card: Card) -> str:
+def decision_text(card: Card, tapped_key: str | None) -> str:
+    """The ``status`` of a card once answered: the same card decided shows its subtitle
+    (e.g. "已批准 · 王芳"), else its title; a different card taking the tapped one's place
+    (a choice answered by the chosen customer's card) needs none."""
+    if card.key != tapped_key:
+        return ""
     return card.subtitle or card.title
 
 
 def slot_meaning(action_id: str, slots: tuple[Mapping[str, Any], ...]
-                 ) -> tuple[str, dict[str, str]] | None:
-    """``btn2`` → the neutral action id and value of slot 2, if the card has one."""
+                 ) -> Mapping[str, Any] | None:
+    """``btn2`` → what slot 2 of the card stands for (``action_id``, ``value``, ``label``,
+    ``needs_reason``), if the card has one."""
     match = SLOT_ACTION.match(action_id)
     if not match:
         return None
     n = int(match.group(1))
-    if n > len(slots):
-        return None
-    slot = slots[n - 1]
-    value = dict(slot.get("value") or {})
-    return str(slot["action_id"]), {str(k): str(v) for k, v in value.items()}
+    return slots[n - 1] if n <= len(slots) else None
 
 
 def markdown_param(reply: Reply) -> dict[str, str]:

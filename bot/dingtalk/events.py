@@ -37,18 +37,21 @@ def parse_robot_message(data: Mapping[str, Any]) -> Command | None:
     user = msg.sender_staff_id or msg.sender_id
     if not text or not user or not msg.message_id:
         return None
+    # A person's private chat with the robot is their conversation, whichever way they
+    # write or tap in it (a card callback names no chat): a question asked after a tap is
+    # answered there. A group chat is its own conversation.
+    direct = str(msg.conversation_type or "1") == "1"
     envelope = Envelope(
         platform=PLATFORM, tenant="", user_id=str(user),
-        conversation_id=str(msg.conversation_id or user), event_id=f"msg:{msg.message_id}",
-        is_direct=str(msg.conversation_type or "1") == "1", raw=dict(data))
+        conversation_id=str(user) if direct else str(msg.conversation_id or user),
+        event_id=f"msg:{msg.message_id}", is_direct=direct, raw=dict(data))
     return Command(envelope, text)
 
 
-def card_delivery_id(data: Mapping[str, Any], message_id: str | None) -> str:
-    """A card callback has no id of its own: the stream message id, else what it carries."""
-    if message_id:
-        return f"card:{message_id}"
-    return "card:" + json.dumps(dict(data), sort_keys=True, ensure_ascii=False)[:200]
+def card_delivery_id(message_id: str) -> str:
+    """A card callback has no id of its own: the stream message carrying it has one, and a
+    redelivery carries the same."""
+    return f"card:{message_id}"
 
 
 def out_track_id(data: Mapping[str, Any]) -> str:
@@ -59,7 +62,8 @@ def parse_card_callback(data: Mapping[str, Any], *, delivery_id: str,
                         sent: SentCard | None) -> CardAction | None:
     """The tapped button as a neutral action: slot ``btnN`` is translated through the sent
     card's stored slot meanings; any other action id is used as is. ``params`` (inputs of the
-    template) become the action's form."""
+    template) become the action's form. A slot that needs a reason is marked so in
+    ``message_ref`` (the pipeline then asks for it)."""
     normalized = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
                   for k, v in data.items()}
     try:
@@ -76,10 +80,15 @@ def parse_card_callback(data: Mapping[str, Any], *, delivery_id: str,
     params = {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
               for k, v in dict(private.get("params") or {}).items()}
     meaning = slot_meaning(raw_action, sent.buttons) if sent else None
-    action_id, value = meaning if meaning else (raw_action, {})
+    action_id, value = raw_action, {}
+    ref: dict[str, Any] = {"platform": PLATFORM, "out_track_id": msg.card_instance_id,
+                           "card_key": sent.card_key if sent else None}
+    if meaning is not None:
+        action_id = str(meaning["action_id"])
+        value = {str(k): str(v) for k, v in dict(meaning.get("value") or {}).items()}
+        if meaning.get("needs_reason"):
+            ref.update(needs_reason=True, label=str(meaning.get("label") or ""))
     envelope = Envelope(platform=PLATFORM, tenant="", user_id=str(msg.user_id),
-                        conversation_id=str(data.get("spaceId") or msg.user_id),
-                        event_id=delivery_id, is_direct=True, raw=dict(data))
-    ref = {"platform": PLATFORM, "out_track_id": msg.card_instance_id,
-           "card_key": sent.card_key if sent else None}
+                        conversation_id=str(msg.user_id), event_id=delivery_id,
+                        is_direct=True, raw=dict(data))
     return CardAction(envelope, action_id, value, form=params, message_ref=ref)

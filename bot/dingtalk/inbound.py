@@ -1,5 +1,6 @@
-"""What happens to a DingTalk delivery, whichever way it came (Stream or HTTP callback): parse,
-take it in once (by message id), and run the conversation after the acknowledgement."""
+"""What happens to a DingTalk delivery, whichever way it came (a robot message over Stream or
+the robot's HTTP mode, a card callback over Stream): parse, take it in once (by message id),
+and run the conversation after the acknowledgement."""
 
 from __future__ import annotations
 
@@ -40,17 +41,20 @@ class DingTalkInbound:
         command = events.parse_robot_message(data)
         if command is None or not await self._claim(command.envelope.event_id):
             return False
+        if not command.envelope.is_direct:  # how an administrator finds a group's channel id
+            log.info("DingTalk group %s is %s", data.get("conversationTitle") or "?",
+                     command.envelope.conversation_id)
         self.work.spawn(self._converse(command), name=f"dingtalk {command.envelope.event_id}")
         return True
 
-    async def card_callback(self, data: Mapping[str, Any], message_id: str | None) -> bool:
-        """Take in an interactive-card button callback."""
+    async def card_callback(self, data: Mapping[str, Any], message_id: str) -> bool:
+        """Take in an interactive-card button callback (a stream message ``message_id``)."""
         if not self._our_corp(data.get("corpId")):
             return False
         track = events.out_track_id(data)
         sent = await asyncio.to_thread(self.sent.by_handle, track) if track else None
         action = events.parse_card_callback(
-            data, delivery_id=events.card_delivery_id(data, message_id), sent=sent)
+            data, delivery_id=events.card_delivery_id(message_id), sent=sent)
         if action is None or not await self._claim(action.envelope.event_id):
             return False
         self.work.spawn(self._act(action), name=f"dingtalk {action.envelope.event_id}")
@@ -81,5 +85,5 @@ class DingTalkInbound:
     async def _act(self, action: CardAction) -> None:
         replies = await self._run(action)
         if replies and self.sender is not None:
-            await asyncio.to_thread(self.sender.answer, {}, action.envelope.user_id, replies,
-                                    action)
+            await asyncio.to_thread(self.sender.answer, {"conversationType": "1"},
+                                    action.envelope.user_id, replies, action)

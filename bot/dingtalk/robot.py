@@ -1,6 +1,7 @@
-"""Group robots (自定义机器人) for alert channels: the webhook URL, signed with timestamp and
-HMAC-SHA256 when a secret is set (DingTalk: ``sign = urlencode(base64(hmac_sha256(secret,
-timestamp + "\\n" + secret)))``, timestamp in milliseconds, valid for one hour)."""
+"""DingTalk's robot signature, ``Base64(HmacSHA256(secret, timestamp + "\\n" + secret))`` with
+the timestamp in milliseconds, valid for one hour. Group robots (自定义机器人, the alert
+channels) are called with it in the webhook URL when a secret is set; DingTalk signs the
+requests of an app robot in HTTP mode with it in the headers, the app secret as the secret."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ import hmac
 from urllib.parse import quote_plus, urlencode
 
 
-def sign(secret: str, timestamp_ms: int) -> str:
-    """The ``sign`` query parameter (already URL-encoded)."""
+def signature(secret: str, timestamp_ms: int) -> str:
+    """The Base64 signature (as in the ``sign`` header of a robot HTTP request)."""
     digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(),
                       hashlib.sha256).digest()
-    return quote_plus(base64.b64encode(digest))
+    return base64.b64encode(digest).decode("ascii")
+
+
+def sign(secret: str, timestamp_ms: int) -> str:
+    """The ``sign`` query parameter of a webhook URL (already URL-encoded)."""
+    return quote_plus(signature(secret, timestamp_ms))
 
 
 def signed_url(webhook: str, secret: str | None, timestamp_ms: int) -> str:

@@ -46,21 +46,24 @@ class DingTalkSender(PlatformSender):
     handle_ref = "out_track_id"
 
     def __init__(self, api: DingTalkApi, sent: SentCards, domain: Domain, *, robot_code: str,
-                 card_template_id: str | None, callback_type: str = "STREAM",
+                 card_template_id: str | None, stream: bool = True,
                  webhook: str | None = None, webhook_secret: str | None = None,
                  now_ms: Callable[[], int] | None = None) -> None:
+        """Interactive cards need the card template and Stream mode: their button callbacks
+        arrive only over the stream (see README, "DingTalk setup"). Without either, cards
+        go out as Markdown and the person answers a card's question by number."""
         super().__init__(sent, domain)
         self.api = api
         self.robot_code = robot_code
-        self.template_id = card_template_id
-        self.callback_type = callback_type
+        self.template_id = card_template_id if stream else None
         self.webhook = webhook
         self.webhook_secret = webhook_secret
         # The webhook signature is checked against DingTalk's wall clock, not the domain's.
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
-        self.capabilities = Capabilities(update_in_place=bool(card_template_id),
-                                         buttons_call_back=bool(card_template_id),
-                                         forms=False, images=True, markdown=True)
+        cards_call_back = bool(self.template_id)
+        self.capabilities = Capabilities(update_in_place=cards_call_back,
+                                         buttons_call_back=cards_call_back, forms=False,
+                                         images=True, markdown=True, default_locale="zh_CN")
 
     def _cards_enabled(self, reply: Reply) -> bool:
         return bool(self.template_id) and bool(cards.callback_buttons(reply.card))
@@ -103,7 +106,7 @@ class DingTalkSender(PlatformSender):
         if not group:
             deliver["spaceType"] = "IM_ROBOT"
         body = {"cardTemplateId": self.template_id, "outTrackId": track,
-                "callbackType": self.callback_type, "userIdType": 1,
+                "callbackType": "STREAM", "userIdType": 1,
                 "cardData": {"cardParamMap": cards.card_params(card)},
                 "openSpaceId": open_space_id,
                 f"{space}OpenSpaceModel": {"supportForward": False},
@@ -170,7 +173,8 @@ class DingTalkSender(PlatformSender):
 
     # -- updates -----------------------------------------------------------------------------
     def _update_copy(self, copy: SentCard, card: Card) -> str:
-        decided = None if cards.callback_buttons(card) else cards.decision_text(card)
+        decided = (None if cards.callback_buttons(card)
+                   else cards.decision_text(card, copy.card_key))
         try:
             self.api.openapi("PUT", "/v1.0/card/instances", {
                 "outTrackId": copy.handle,
@@ -192,20 +196,24 @@ class DingTalkSender(PlatformSender):
     # -- answering an inbound event ------------------------------------------------------------
     def answer(self, event_raw: Mapping[str, Any], user_id: str, replies: Sequence[Reply],
                action: CardAction | None = None) -> None:
-        """Deliver a handler's replies: card updates in place, text and notices through the
-        message's session webhook when it has one, cards as interactive cards."""
-        session_webhook = str(event_raw.get("sessionWebhook") or "")
-        group = str(event_raw.get("conversationType") or "1") == "2"
-        conversation = str(event_raw.get("conversationId") or "")
+        """Deliver a handler's replies to the person who wrote or tapped: a card that replaces
+        the tapped one (or the person's copies of its key) is updated in place; text and
+        notices answer a private chat through its session webhook; cards whose buttons call
+        back go out as interactive cards. An answer to a message written in a group goes to
+        the person's private chat with the robot: credit figures are not for the group."""
+        private = str(event_raw.get("conversationType") or "1") == "1"
+        session_webhook = str(event_raw.get("sessionWebhook") or "") if private else ""
         for reply in replies:
-            if action is not None and reply.replace_original and reply.card is not None:
-                self.update_clicked(action, reply.card)
-            elif self._cards_enabled(reply):
-                if group and conversation:
-                    self.send_channel(conversation, reply)
-                else:
-                    self.send_direct(user_id, reply)
-            elif session_webhook:
-                self.reply_in_session(session_webhook, reply)
-            else:
-                self.send_direct(user_id, reply)
+            card = reply.card
+            if reply.replace_original and card is not None and self.replace_card(
+                    user_id, card, action):
+                if reply.text:
+                    self._to_person(session_webhook, user_id, Reply(text=reply.text))
+                continue
+            self._to_person(session_webhook, user_id, reply)
+
+    def _to_person(self, session_webhook: str, user_id: str, reply: Reply) -> None:
+        if session_webhook and not self._cards_enabled(reply):
+            self.reply_in_session(session_webhook, reply)
+        else:
+            self.send_direct(user_id, reply)

@@ -164,7 +164,7 @@ class _CardCallbacks(CallbackHandler):  # type: ignore[misc]
         self.inbound = inbound
 
     async def process(self, message: CallbackMessage) -> tuple[int, dict[str, Any]]:
-        await self.inbound.card_callback(message.data, message.headers.message_id)
+        await self.inbound.card_callback(message.data, str(message.headers.message_id))
         return AckMessage.STATUS_OK, {}
 
 

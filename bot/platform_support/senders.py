@@ -67,14 +67,21 @@ class PlatformSender(ABC):
             outcome[self._update_copy(copy, card)] += 1
         return outcome
 
-    def update_clicked(self, action: CardAction, card: Card) -> str:
-        """Update the copy whose button ``action`` came from."""
-        handle = str((action.message_ref or {}).get(self.handle_ref) or "")
+    def replace_card(self, recipient: str, card: Card, action: CardAction | None = None
+                     ) -> bool:
+        """Show ``card`` instead of the copy ``action`` was tapped on or, without one, instead
+        of ``recipient``'s copies of ``card.key`` (a decision given in answer to a question,
+        e.g. a reason). False when there is no card to replace."""
+        handle = str(((action.message_ref if action else None) or {}).get(self.handle_ref)
+                     or "")
         copy = self.sent.by_handle(handle) if handle else None
-        if copy is None:
-            self.send_direct(action.envelope.user_id, Reply(card=card))
-            return "resent"
-        return self._update_copy(copy, card)
+        if copy is not None:
+            self._update_copy(copy, card)
+            return True
+        if card.key and self.sent.copies(card.key, recipient):
+            self.update_card(card, recipient=recipient)
+            return True
+        return False
 
 
 SENDERS_KEY = "platform_senders"

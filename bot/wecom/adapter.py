@@ -1,5 +1,7 @@
-"""Wiring: a :class:`WeComPlatform` on the runtime when WeCom is configured, and the callback
-route when its token and EncodingAESKey are set."""
+"""Wiring: a :class:`WeComPlatform` on the runtime when WeCom is configured, joined to the
+conversation pipeline (inbound) and the chat notifier (an outlet for people and the group
+chats of ``WECOM_CHANNELS``), and the callback route when its token and EncodingAESKey are
+set."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 
 from bot.bootstrap import Runtime, runtime_hook
+from bot.platform_support.conversations import add_outlet, connect
 from bot.platform_support.inbound import Deliveries, background_work, inbound_handler
 from bot.platform_support.refs import SentCards
 from bot.platform_support.senders import register_sender
@@ -47,7 +50,8 @@ def install_wecom(runtime: Runtime) -> None:
         return
     sent = SentCards(runtime.domain, PLATFORM)
     client = build_client(runtime) if s.wecom_enabled else None
-    sender = WeComSender(client, sent, runtime.domain) if client else None
+    sender = (WeComSender(client, sent, runtime.domain, callbacks=s.wecom_callback_enabled)
+              if client else None)
     callback = None
     if s.wecom_callback_enabled:
         assert s.wecom_token and s.wecom_encoding_aes_key and s.wecom_corp_id
@@ -58,8 +62,10 @@ def install_wecom(runtime: Runtime) -> None:
             sender=sender, work=background_work(runtime),
             handler=lambda: inbound_handler(runtime), agent_id=s.wecom_agent_id)
     runtime.extras[EXTRAS_KEY] = WeComPlatform(client, sender, callback)
+    connect(runtime)
     if sender is not None:
         register_sender(runtime, sender)
+        add_outlet(runtime, sender, s.wecom_channel_map())
 
 
 def wecom_platform(runtime: Runtime) -> WeComPlatform | None:

@@ -8,7 +8,7 @@ window) are XML.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.messages import Button, Card, Reply, Style, Tone
@@ -81,14 +81,27 @@ def _button(b: Button) -> dict[str, Any]:
 
 def button_meanings(card: Card) -> list[dict[str, Any]]:
     """What each callback button stands for, stored with the sent card."""
-    return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label}
-            for b in callback_buttons(card)]
+    return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label,
+             "needs_reason": b.needs_reason} for b in callback_buttons(card)]
 
 
-def decision_text(card: Card) -> str:
-    """The short text that replaces a decided card's buttons: its subtitle (e.g. "Approved
-    by 王芳"), else its title."""
-    return (card.subtitle or card.title)[:24]
+def meaning_of(action_id: str, value: Mapping[str, str],
+               meanings: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The stored meaning of the tapped button (its key carries action id and value)."""
+    for meaning in meanings:
+        if meaning.get("action_id") == action_id and dict(meaning.get("value") or {}) == dict(
+                value):
+            return meaning
+    return None
+
+
+def decision_text(card: Card, tapped_key: str | None) -> str:
+    """The short text that replaces a card's buttons once answered: the same card decided
+    shows its subtitle (e.g. "已批准 · 王芳"), else its title; a different card taking the
+    tapped one's place (``tapped_key``, e.g. a choice answered by the chosen customer's card)
+    shows its title."""
+    same = card.key == tapped_key
+    return ((card.subtitle if same else None) or card.title)[:24]
 
 
 def markdown_message(reply: Reply) -> dict[str, Any]:

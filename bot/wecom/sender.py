@@ -45,20 +45,25 @@ class WeComSender(PlatformSender):
     """Sends neutral replies as one WeCom app (``agentid``)."""
 
     platform = Platform.WECOM
-    capabilities = Capabilities(update_in_place=True, buttons_call_back=True, forms=False,
-                                images=False, markdown=True)
     handle_ref = "task_id"
 
-    def __init__(self, client: WeComClient, sent: SentCards, domain: Domain) -> None:
+    def __init__(self, client: WeComClient, sent: SentCards, domain: Domain, *,
+                 callbacks: bool = True) -> None:
+        """``callbacks``: the app's callback URL is configured, so card buttons reach
+        creditbot (without it cards go out as Markdown)."""
         super().__init__(sent, domain)
         self.client = client
+        self.capabilities = Capabilities(update_in_place=callbacks, buttons_call_back=callbacks,
+                                         forms=False, images=False, markdown=True,
+                                         default_locale="zh_CN")
 
     # -- people ------------------------------------------------------------------------------
     def send_direct(self, user_id: str, reply: Reply, *, person_id: int | None = None,
                     outbox_id: int | None = None) -> dict[str, Any]:
         """An app message to ``user_id``: a template card when the card's buttons call back
         (recorded for later updates), else Markdown or text."""
-        task_id = new_task_id() if cards.wants_template_card(reply) else None
+        task_id = (new_task_id() if self.capabilities.buttons_call_back
+                   and cards.wants_template_card(reply) else None)
         try:
             result = self._message_send(user_id, cards.message_body(reply, task_id))
         except WeComApiError as exc:
@@ -124,7 +129,8 @@ class WeComSender(PlatformSender):
     def _updated(self, copy: SentCard, card: Card) -> dict[str, Any]:
         if cards.callback_buttons(card):
             return cards.template_card(card, copy.handle)
-        decided = cards.template_card(card, copy.handle, decided=cards.decision_text(card))
+        decided = cards.template_card(card, copy.handle,
+                                      decided=cards.decision_text(card, copy.card_key))
         decided["button_list"] = [
             {"text": str(b.get("label") or b["action_id"]), "style": 3,
              "key": encode_button_key(str(b["action_id"]), dict(b.get("value") or {}))}
@@ -134,11 +140,13 @@ class WeComSender(PlatformSender):
     # -- answering an inbound event ------------------------------------------------------------
     def answer(self, user_id: str, replies: Sequence[Reply],
                action: CardAction | None = None) -> None:
-        """Deliver a handler's replies: card updates in place, everything else as messages."""
+        """Deliver a handler's replies: a card that replaces the tapped one (or the person's
+        copies of its key) is updated in place, everything else goes out as app messages."""
         for reply in replies:
-            if action is not None and reply.replace_original and reply.card is not None:
-                self.update_clicked(action, reply.card)
+            card = reply.card
+            if reply.replace_original and card is not None and self.replace_card(
+                    user_id, card, action):
                 if reply.text:
                     self.send_direct(user_id, Reply(text=reply.text))
-            else:
-                self.send_direct(user_id, reply)
+                continue
+            self.send_direct(user_id, reply)

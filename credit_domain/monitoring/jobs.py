@@ -12,6 +12,7 @@ from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.monitoring.digests import daily_digest, weekly_digest
 from credit_domain.monitoring.hooks import approval_sla, bureau_refresh
+from credit_domain.monitoring.housekeeping import inbound_prune
 from credit_domain.monitoring.overdue import overdue_scan
 from credit_domain.monitoring.reviews import review_due
 from credit_domain.monitoring.runner import JobContext, JobReport
@@ -43,6 +44,8 @@ JOBS: dict[str, JobDefinition] = {d.name: d for d in [
     JobDefinition("daily-digest", daily_digest, "summary per team, working days"),
     JobDefinition("weekly-digest", weekly_digest,
                   "summary per business unit with the audit chain head"),
+    JobDefinition("inbound-prune", inbound_prune,
+                  "forget inbound event ids older than seven days (replay windows intact)"),
 ]}
 
 

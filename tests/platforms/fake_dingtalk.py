@@ -82,7 +82,9 @@ class FakeDingTalk:
     def robot_message(self, user: str, text: str, msg_id: str, *,
                       conversation_type: str = "1") -> dict[str, Any]:
         now = int(time.time() * 1000)
-        return {"conversationId": "cidP2P" + user, "chatbotCorpId": "dingcorp",
+        group = {"conversationId": "cidGroupCredit==", "conversationTitle": "信用管理群",
+                 "isInAtList": True} if conversation_type == "2" else {}
+        return {"conversationId": "cidP2P" + user, **group, "chatbotCorpId": "dingcorp",
                 "chatbotUserId": "$:LWCP_v1:$bot", "msgId": msg_id, "senderNick": user,
                 "isAdmin": False, "senderStaffId": user, "sessionWebhookExpiredTime": now + 5400000,
                 "createAt": now, "senderCorpId": "dingcorp", "conversationType": conversation_type,

@@ -132,6 +132,19 @@ class FakeWeCom:
                 self.appchat.append(body)
             return OK
 
+        @app.post("/cgi-bin/appchat/create")
+        async def appchat_create(request: Request) -> dict[str, Any]:
+            body = json.loads(await request.body())
+            with self.lock:
+                if (refused := self._auth(request)) is not None:
+                    return refused
+                chat = str(body.get("chatid") or f"wr{next(self._ids)}")
+                if len(body.get("userlist") or []) < 2 or chat in self.chats or not (
+                        chat.isascii() and chat.isalnum() and len(chat) <= 32):
+                    return {"errcode": 86215, "errmsg": "invalid chat"}
+                self.chats.add(chat)
+            return {**OK, "chatid": chat}
+
         @app.get("/cgi-bin/department/list")
         def department_list(request: Request) -> dict[str, Any]:
             with self.lock:

@@ -89,17 +89,56 @@ def test_forged_callbacks_are_refused(dingtalk: DingTalkSetup, recorder: Recorde
 def test_robot_messages_over_http_are_handled_once(dingtalk: DingTalkSetup,
                                                    recorder: Recorder) -> None:
     recorder.script = lambda e: [Reply(text="好的")]
-    event = dingtalk.fake.robot_message("zhangsan", "我的申请", "msgH2")
-    params, body = dingtalk.encrypted(event)
-    first = httpx.post(f"{dingtalk.url}/dingtalk/callback", params=params, content=body)
-    replay = httpx.post(f"{dingtalk.url}/dingtalk/callback", params=params, content=body)
-    again_params, again_body = dingtalk.encrypted(event)  # a retry: new nonce and ciphertext
-    resent = httpx.post(f"{dingtalk.url}/dingtalk/callback", params=again_params,
-                        content=again_body)
-    assert [r.status_code for r in (first, replay, resent)] == [200, 200, 200]
+    message = dingtalk.fake.robot_message("zhangsan", "我的申请", "msgH2")
+    first = dingtalk.robot_post(message)
+    again = dingtalk.robot_post(message, timestamp_ms=int(time.time() * 1000) + 7)  # a retry
+    assert [r.status_code for r in (first, again)] == [200, 200]
     wait_for(lambda: dingtalk.fake.session_messages)
     time.sleep(0.2)
     assert [e.text for e in recorder.events if isinstance(e, Command)] == ["我的申请"]
+
+
+@pytest.mark.parametrize("attack", ["wrong secret", "stale", "future", "no headers"])
+def test_robot_requests_without_dingtalks_sign_are_refused(dingtalk: DingTalkSetup,
+                                                           recorder: Recorder,
+                                                           attack: str) -> None:
+    message = dingtalk.fake.robot_message("zhangsan", "额度 华为", "msgH3")
+    now = int(time.time() * 1000)
+    if attack == "wrong secret":
+        answer = dingtalk.robot_post(message, secret="not-the-app-secret")
+    elif attack == "stale":
+        answer = dingtalk.robot_post(message, timestamp_ms=now - 3_601_000)
+    elif attack == "future":
+        answer = dingtalk.robot_post(message, timestamp_ms=now + 3_601_000)
+    else:
+        answer = httpx.post(f"{dingtalk.url}/dingtalk/robot", json=message)
+    assert answer.status_code == 403
+    time.sleep(0.2)
+    assert recorder.events == []
+
+
+def test_a_signature_is_used_once_since_it_does_not_cover_the_body(
+        dingtalk: DingTalkSetup, recorder: Recorder) -> None:
+    headers = dingtalk.robot_headers()
+    genuine = dingtalk.fake.robot_message("zhangsan", "额度 华为", "msgH4")
+    forged = dingtalk.fake.robot_message("zhangsan", "额度 华为技术", "msgH5")
+    for message in (genuine, forged):
+        assert httpx.post(f"{dingtalk.url}/dingtalk/robot", json=message,
+                          headers=headers).status_code == 200
+    wait_for(lambda: recorder.events)
+    time.sleep(0.2)
+    assert [e.text for e in recorder.events if isinstance(e, Command)] == ["额度 华为"]
+
+
+def test_the_event_subscription_does_not_take_robot_messages(dingtalk: DingTalkSetup,
+                                                             recorder: Recorder) -> None:
+    """DingTalk never sends robot messages to the event subscription: one arriving there
+    is acknowledged and not acted on."""
+    params, body = dingtalk.encrypted(dingtalk.fake.robot_message("zhangsan", "help", "msgH6"))
+    answer = httpx.post(f"{dingtalk.url}/dingtalk/callback", params=params, content=body)
+    assert answer.status_code == 200 and "encrypt" in answer.json()
+    time.sleep(0.2)
+    assert recorder.events == []
 
 
 # -- outbound ----------------------------------------------------------------------------------

@@ -118,3 +118,16 @@ def test_each_card_copy_gets_its_own_task_id(wecom: WeComSetup) -> None:
     refs = [sender.send_direct(user, Reply(card=approval_card())) for user in ("a", "b", "a")]
     assert len({r["task_id"] for r in refs}) == 3  # the fake refuses a task_id used before
     assert len(wecom.fake.template_cards()) == 3
+
+
+def test_without_the_callback_url_cards_go_out_as_markdown(wecom: WeComSetup) -> None:
+    from bot.platform_support.refs import SentCards
+    from tests.platforms.test_wecom_callback import approval_card
+
+    client = client_for(wecom, wecom.runtime.domain)
+    sender = WeComSender(client, SentCards(wecom.runtime.domain, "wecom"),
+                         wecom.runtime.domain, callbacks=False)
+    ref = sender.send_direct("wangfang", Reply(card=approval_card()))
+    [message] = wecom.fake.sent
+    assert message["msgtype"] == "markdown" and "task_id" not in ref
+    assert "【批准】" in message["markdown"]["content"]

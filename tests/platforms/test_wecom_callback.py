@@ -84,15 +84,21 @@ def test_url_verification_through_the_endpoint_with_the_sample(make_runtime) -> 
 
     rt = make_runtime(wecom_corp_id=SAMPLE_CORP, wecom_token=SAMPLE_TOKEN,
                       wecom_encoding_aes_key=SAMPLE_KEY)
+    platform = wecom_platform(rt)
+    assert platform is not None and platform.callback is not None
     with ServedApp(create_app(rt)) as served:
         ok = httpx.get(f"{served.url}/wecom/callback", params=SAMPLE_VERIFY)
         bad = httpx.get(f"{served.url}/wecom/callback",
                         params={**SAMPLE_VERIFY, "nonce": "47744684"})
+        replayed = httpx.post(f"{served.url}/wecom/callback", params=SAMPLE_POST_QUERY,
+                              content=SAMPLE_POST_BODY.encode())
+        platform.callback.clock = lambda: int(SAMPLE_POST_QUERY["timestamp"]) + 2.0
         sample = httpx.post(f"{served.url}/wecom/callback", params=SAMPLE_POST_QUERY,
                             content=SAMPLE_POST_BODY.encode())
     assert (ok.status_code, ok.text) == (200, "1288432023552776189")
     assert bad.status_code == 403
-    assert sample.status_code == 200
+    assert replayed.status_code == 403  # signed in 2016: a replay, refused by its timestamp
+    assert sample.status_code == 200  # the same request when it was fresh
 
 
 # -- inbound messages --------------------------------------------------------------------------
@@ -111,7 +117,8 @@ def test_a_text_message_reaches_the_handler_and_is_answered(wecom: WeComSetup,
     assert sent[0]["touser"] == "zhangsan" and sent[0]["text"]["content"] == "收到：额度 华为"
 
 
-@pytest.mark.parametrize("attack", ["tampered", "bad signature", "wrong corp id", "stale key"])
+@pytest.mark.parametrize("attack", ["tampered", "bad signature", "wrong corp id", "stale key",
+                                    "replayed after an hour"])
 def test_forged_callbacks_are_refused_and_change_nothing(wecom: WeComSetup, recorder: Recorder,
                                                          attack: str) -> None:
     xml = wecom.caller.text("zhangsan", "apply 华为 20万", msg_id=9002)
@@ -125,9 +132,11 @@ def test_forged_callbacks_are_refused_and_change_nothing(wecom: WeComSetup, reco
         other.crypto = type(wecom.caller.crypto)("callback-token", _key_of(wecom),
                                                  "wwsomeothercorp")
         params, body = other.envelope(xml)
-    else:
+    elif attack == "stale key":
         params, body = WeComCaller("callback-token", aes_key(), wecom.fake.corp_id,
                                    1000002).envelope(xml)
+    else:  # correctly signed, captured, and sent again later
+        params, body = wecom.caller.envelope(xml, timestamp=str(int(time.time()) - 3700))
     answer = httpx.post(f"{wecom.url}/wecom/callback", params=params, content=body)
     assert answer.status_code == 403
     time.sleep(0.2)

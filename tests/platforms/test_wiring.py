@@ -43,3 +43,40 @@ def test_the_pipeline_plugs_in_once_for_every_platform(wecom: WeComSetup, record
 
     wait_for(lambda: wecom.fake.sent)
     assert recorder.events == [] and len(other.events) == 1
+
+
+def test_credentials_alone_join_both_platforms_to_the_conversations_and_the_notifier(
+        make_runtime) -> None:
+    from bot.delivery import outlets
+    from bot.platform_support.conversations import SenderOutlet
+
+    rt = make_runtime(wecom_corp_id="wwcorp", wecom_agent_id=1000002, wecom_secret="s",
+                      wecom_token="t", wecom_encoding_aes_key=aes_key(),
+                      wecom_channels="credit-alerts=wrAlerts,#risk=wrRisk",
+                      dingtalk_client_id="dingapp", dingtalk_client_secret="s",
+                      dingtalk_card_template_id="tpl.schema",
+                      dingtalk_channels="credit-alerts=webhook,*=cidAll+x/y==")
+    assert inbound_handler(rt) is not not_connected
+    found = outlets(rt)
+    assert sorted(found) == ["dingtalk", "wecom"]
+    wecom, dingtalk = found["wecom"], found["dingtalk"]
+    assert isinstance(wecom, SenderOutlet) and isinstance(dingtalk, SenderOutlet)
+    assert (wecom.channel_conversation("credit-alerts"), wecom.channel_conversation("risk"),
+            wecom.channel_conversation("credit-weekly")) == ("wrAlerts", "wrRisk", None)
+    assert (dingtalk.channel_conversation("credit-alerts"),
+            dingtalk.channel_conversation("credit-weekly")) == ("webhook", "cidAll+x/y==")
+    for outlet in (wecom, dingtalk):  # Chinese for whoever chose no language; cards tap back
+        assert outlet.capabilities.default_locale == "zh_CN"
+        assert outlet.capabilities.buttons_call_back and not outlet.capabilities.forms
+
+
+def test_without_a_way_back_cards_are_not_offered_as_tappable(make_runtime) -> None:
+    """WeCom without its callback URL, DingTalk without Stream mode: a tapped button would
+    reach nobody, so the platforms say their buttons do not call back (the pipeline then
+    numbers a card's choices and the person answers with a number)."""
+    rt = make_runtime(wecom_corp_id="wwcorp", wecom_agent_id=1000002, wecom_secret="s",
+                      dingtalk_client_id="dingapp", dingtalk_client_secret="s",
+                      dingtalk_card_template_id="tpl.schema", dingtalk_stream=False)
+    senders = platform_senders(rt)
+    assert not senders["wecom"].capabilities.buttons_call_back
+    assert not senders["dingtalk"].capabilities.buttons_call_back
