@@ -275,3 +275,50 @@ def test_a_groups_channel_id_is_logged_for_the_administrator(
     wait_texts(platforms.dingtalk, "wangfang")
     logged = [r.getMessage() for r in caplog.records]
     assert "DingTalk group 信用管理群 is cidGroupCredit==" in logged
+
+
+# -- one application approved on each platform ------------------------------------------------
+@pytest.mark.parametrize("where", ["wecom", "dingtalk"])
+def test_an_application_is_approved_on_the_platforms_card(platforms: Platforms,
+                                                          where: str) -> None:
+    """王芳 asks for a temporary limit below ¥50,000 (the small route: 李强 alone); 李强 gets
+    the approval card on WeCom or DingTalk, taps 同意, and the application is approved; his card
+    then shows the decision and 王芳 is told."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from credit_domain.access import load_actor
+    from credit_domain.applications import Application, ApplicationRequest, submit
+
+    chat = chat_on(platforms, where)
+    domain = platforms.runtime.domain
+    with domain.uow() as uow:
+        wang = load_actor(uow.session, platforms.person_id("wangfang"))
+        app = submit(uow, domain.policies, wang, ApplicationRequest(
+            platforms.seeded.huawei, "temporary", Decimal("30000"), "春节备货",
+            valid_from=dt.date(2026, 3, 2), valid_to=dt.date(2026, 3, 31)))
+        uow.commit()
+        app_id, number = app.id, app.number
+    platforms.deliver_outbox()
+    card = chat.card("liqiang", "同意")
+    shown = str(card)
+    assert number in shown and "华为技术有限公司" in shown
+    answer = chat.tap("liqiang", "同意")
+
+    def status() -> str:
+        with domain.read() as s:
+            return str(s.get_one(Application, app_id).status)
+
+    wait_for(lambda: status() == "approved")
+    platforms.deliver_outbox()
+    told = wait_for(lambda: [t for t in chat.texts("wangfang") if number in t and "批准" in t])
+    assert told
+    if where == "wecom":  # decided within the callback window: the passive reply greys it
+        passive = platforms.wecom.passive(answer)
+        assert passive is not None and passive["MsgType"] == "update_button"
+        assert "已批准" in passive["Button"]["ReplaceName"]
+    else:
+        decided = wait_for(lambda: "李强" in str(platforms.dingtalk.params(
+            card["out_track_id"])) and platforms.dingtalk.params(card["out_track_id"]))
+        assert "同意" not in str(decided.get("btn1_text", "")) or decided.get(
+            "btn1_visible") == "false"
