@@ -90,10 +90,10 @@ def revoke_key(uow: UnitOfWork, key_id_or_prefix: str) -> ApiKey:
 
 
 def _find(session: Session, key_id_or_prefix: str) -> ApiKey:
-    stmt = select(ApiKey).where(ApiKey.prefix == key_id_or_prefix)
-    if key_id_or_prefix.isdigit():
-        stmt = select(ApiKey).where(ApiKey.id == int(key_id_or_prefix))
-    key = session.scalars(stmt).first()
+    """By prefix first (a hex prefix may be all digits), then by id."""
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == key_id_or_prefix)).first()
+    if key is None and key_id_or_prefix.isdigit():
+        key = session.get(ApiKey, int(key_id_or_prefix))
     if key is None:
         raise NotFound(_("No API key {key}.", key=key_id_or_prefix))
     return key

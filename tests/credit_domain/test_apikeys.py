@@ -62,3 +62,16 @@ def test_bad_scopes_and_units_are_refused(domain: Domain) -> None:
         create_key(uow, "x", business_unit_codes=["IND"], scopes=["root"])
     with domain.uow() as uow, pytest.raises(InvalidInput, match="NOPE"):
         create_key(uow, "x", business_unit_codes=["NOPE"], scopes=["erp:read"])
+
+
+def test_an_all_digit_prefix_is_found_as_a_prefix(domain: Domain) -> None:
+    """A hex prefix such as 12345678 must not be read as the row id 12345678."""
+    setup(domain)
+    with domain.uow() as uow:
+        key = uow.session.scalars(select(ApiKey)).one()
+        key.prefix = "00000001"
+        uow.commit()
+    with domain.uow() as uow:
+        revoked = revoke_key(uow, "00000001")
+        uow.commit()
+    assert revoked.prefix == "00000001" and revoked.revoked_at is not None
