@@ -249,7 +249,7 @@ def _account_views(session: Session, accounts: list[CreditAccount], today: dt.da
             aging=aging.get(a.id, Aging(ZERO, ZERO, ZERO, ZERO, ZERO)),
             payment=PaymentBehaviour(p.get("paydex"), p.get("days_beyond_terms"),
                                      p.get("on_time_streak"), count, total, last),
-            score=_score_view(row) if row is not None else None,
+            score=score_view(row) if row is not None else None,
             open_applications=tuple(apps.get(a.id, ())), score_row=row))
     return views
 
@@ -284,7 +284,7 @@ def _payments_12m(session: Session, ids: list[int], today: dt.date
     return {int(a): (int(n), total or ZERO, last) for a, n, total, last in rows}
 
 
-def _score_view(row: CreditScore) -> ScoreView:
+def score_view(row: CreditScore) -> ScoreView:
     explanation = row.explanation or {}
     contributions = explanation.get("contributions", [])
     reasons = []

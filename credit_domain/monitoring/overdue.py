@@ -69,7 +69,7 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
             candidate = holds.get(account_id)
             if candidate is not None:
                 reason = hold_reason(candidate, today, policy.overdue.hold).render(unit.locale)
-                if place_hold(uow, account_id, reason, ctx.actor).changed:
+                if place_hold(uow, account_id, reason, ctx.actor, cause="overdue").changed:
                     ctx.report.count(unit, "accounts put on hold")
 
 
