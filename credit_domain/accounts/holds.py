@@ -66,6 +66,19 @@ def release_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor) -> Ho
     return _changed(uow, account, "hold.released", before, reason.strip(), by)
 
 
+def place_hold_as(uow: UnitOfWork, actor: Actor, account_id: int, reason: str) -> HoldResult:
+    """A person puts an account on hold by hand (cause ``manual``): they must see the account
+    and hold one of :data:`HOLD_ROLES` in its business unit; a reason is required. An
+    account already on hold is refused with a clear answer and nothing changes."""
+    account = require_account(uow.session, actor, account_id)
+    result = place_hold(uow, account_id, reason, actor, cause="manual")
+    if not result.changed:
+        raise Conflict(_("{customer} is already on credit hold: {reason}",
+                         customer=account.customer.legal_name,
+                         reason=account.hold_reason or "-"))
+    return result
+
+
 def release_hold_as(uow: UnitOfWork, actor: Actor, account_id: int, reason: str) -> HoldResult:
     """A person releases a hold by hand: they must see the account and hold one of
     :data:`HOLD_ROLES` in its business unit (a credit admin, finance manager, risk director or

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from credit_domain.access import Actor
 from credit_domain.accounts.models import CreditAccount
-from credit_domain.applications.decisions import decide_by_rule
 from credit_domain.analytics.extensions import CustomerPanel, customer_panels
+from credit_domain.applications.decisions import decide_by_rule
 from credit_domain.applications.labels import STATUS_LABELS, label
 from credit_domain.applications.models import (
     OPEN_STATUSES,
@@ -59,7 +59,8 @@ from credit_domain.workflow_hooks import (
 )
 
 _ = text_factory("credit_domain")
-ORDER_CHECK = "order-check"  # who opens release applications (the timeline says "creditbot (order-check)")
+# Who opens release applications: the timeline says "creditbot (order-check)".
+ORDER_CHECK = "order-check"
 TEMPORARY_DAYS = 30  # a suggested temporary limit runs from today for this many days (at most)
 SUGGESTED_KINDS = {"increase": ApplicationKind.INCREASE, "decrease": ApplicationKind.INCREASE,
                    "temporary": ApplicationKind.TEMPORARY}
@@ -100,15 +101,15 @@ class WorkflowPorts:
         if kind not in SUGGESTED_KINDS or grade is not None:
             raise InvalidInput(_("The workflow has no {kind} application: the grade comes "
                                  "from the scorecard; suggest a limit instead.", kind=kind))
-        window: dict[str, dt.date] = {}
+        start = end = None
         if SUGGESTED_KINDS[kind] == ApplicationKind.TEMPORARY:
-            window = self._window(uow, account_id)
+            start, end = self._window(uow, account_id)
         app = suggest(uow, account_id=account_id, kind=SUGGESTED_KINDS[kind], amount=amount,
                       reason=reason, rule_name=_rule_name(source),
-                      policies=self.domain.policies, **window)
+                      policies=self.domain.policies, valid_from=start, valid_to=end)
         return app.number
 
-    def _window(self, uow: UnitOfWork, account_id: int) -> dict[str, dt.date]:
+    def _window(self, uow: UnitOfWork, account_id: int) -> tuple[dt.date, dt.date]:
         account = uow.session.get(CreditAccount, account_id)
         if account is None:
             raise InvalidInput(_("Credit account {id} does not exist.", id=account_id))
@@ -116,7 +117,7 @@ class WorkflowPorts:
                                                           uow.session)
         start = local_date(uow.now(), account.business_unit.timezone)
         days = min(TEMPORARY_DAYS, policy.temporary_max_days)
-        return {"valid_from": start, "valid_to": start + dt.timedelta(days=days - 1)}
+        return start, start + dt.timedelta(days=days - 1)
 
     def decide_application(self, uow: UnitOfWork, *, application_id: int, outcome: str,
                            reason: str, source: str) -> None:

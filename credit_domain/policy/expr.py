@@ -2,8 +2,9 @@
 implemented by the maintained ``cel-python`` library. No ``eval``, no home-made parser.
 
 Values from the domain are converted to CEL: Decimal → double, date/datetime → ISO string,
-enums → string, a localizable Text → its English text. Conditions are compiled once, when the policy is loaded, and their free
-variables checked against what the policy kind provides.
+enums → string, a localizable Text → its English text. Conditions are compiled once, when
+the policy is loaded, and their free variables checked against what the policy kind
+provides.
 """
 
 from __future__ import annotations
