@@ -38,7 +38,7 @@ from credit_domain.applications.models import (
     AssignmentStatus,
     StepAssignment,
 )
-from credit_domain.applications.notices import summary
+from credit_domain.applications.notices import application_path, summary
 from credit_domain.applications.policy import KIND as APPROVAL
 from credit_domain.applications.policy import ApprovalPolicy
 from credit_domain.applications.queries import visible
@@ -175,11 +175,6 @@ def applications_panel(session: Session, account_id: int, as_of: dt.date
     return CustomerPanel(_("Open applications"), tuple(lines),
                          None if lines else _("No open applications."),
                          links=tuple((a.number, application_path(a.number)) for a in apps))
-
-
-def application_path(number: str) -> str:
-    """The web page of an application (the ``link`` of its notifications)."""
-    return f"/applications/{number}"
 
 
 @installer

@@ -32,6 +32,7 @@ from credit_domain.bureau.port import (
 from credit_domain.bureau.report import BureauReport
 from credit_domain.bureau.signals import KIND_TEXT, Signal, detect
 from credit_domain.clock import local_date
+from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.events import BureauSignalRaised
@@ -225,7 +226,7 @@ def _route(uow: UnitOfWork, customer_id: int, signals: list[BureauSignal]) -> No
                 "tone": TONES.get(sig.severity, "warn"),
                 "lines": [summary.to_json()],
                 "fields": [{"label": _("Customer").to_json(), "value": customer.legal_name}],
-                "link": f"/customers/{customer_id}",
+                "link": customer_path(customer_id),
                 "signal": sig.kind, "signal_id": sig.id, "account_id": acc.id,
                 "customer_id": customer_id,
             }
