@@ -158,8 +158,16 @@ def refresh_unit(ctx: Any, unit: Any) -> None:
     called as ``(ctx, unit)`` for each unit): one ``ctx.step`` per customer, so each failure
     is recorded against its customer and a dry run shows the signals it would raise. The
     provider is called before the step's transaction opens; after a permanent failure (bad
-    credentials, no balance) the remaining customers are not tried."""
-    provider = provider_of(ctx.domain)
+    credentials, no balance) the remaining customers are not tried. A dry run asks the
+    provider too (its answers are cached as in a real run) and stores nothing. Without a
+    configured provider the job says so and does nothing."""
+    provider: BureauProvider | None = ctx.domain.ports.get("bureau")
+    if provider is None:
+        note = ("bureau refresh is not available: no bureau provider is configured "
+                "(CREDITBOT_BUREAU_PROVIDER); nothing was refreshed")
+        if note not in ctx.report.notes:
+            ctx.report.notes.append(note)
+        return
     with ctx.domain.read() as session:
         targets = _targets(session, unit.id, None)
     for customer_id, name, uscc in targets:
