@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from bot.cli.base import app, cli_locale, domain_errors, runtime
 from bot.cli.lookup import find_person, pick_account, say
 from credit_domain.access import Actor, load_actor
-from credit_domain.accounts.holds import place_hold_as, release_hold_as
-from credit_domain.bootstrap import Domain
-from credit_domain.i18n import text_factory
+from credit_domain.accounts.holds import HoldResult, place_hold_as, release_hold_as
+from credit_domain.i18n import Text, text_factory
+from credit_domain.unit_of_work import UnitOfWork
 
 _ = text_factory("bot")
 accounts_app = typer.Typer(help="Credit accounts: place or release a credit hold (信用冻结).",
@@ -21,12 +23,19 @@ CUSTOMER_HELP = "USCC, name, alias or part of it."
 AS_HELP = "Who acts: a login, email, employee number or name."
 
 
-def _who(domain: Domain, person: str, customer: str, bu: str | None
-         ) -> tuple[Actor, int, str, str]:
-    with domain.read() as session:
+def _hold(customer: str, reason: str, person: str, bu: str | None,
+          service: Callable[[UnitOfWork, Actor, int, str], HoldResult],
+          done: Callable[[str, str], Text]) -> None:
+    """Run a hold service as ``person`` on the customer's account and say what happened
+    (``done(customer, unit)``)."""
+    with runtime() as rt, rt.domain.read() as session:
         actor = load_actor(session, find_person(session, person).id)
         account = pick_account(session, customer, bu, actor)
-        return actor, account.id, account.customer.legal_name, account.business_unit.code
+        name, code = account.customer.legal_name, account.business_unit.code
+        with rt.domain.uow(actor) as uow:
+            service(uow, actor, account.id, reason)
+            uow.commit()
+    say(done(name, code).render(cli_locale()))
 
 
 @accounts_app.command("release-hold")
@@ -36,13 +45,8 @@ def release_hold(customer: str = typer.Argument(..., help=CUSTOMER_HELP),
                  as_: str = typer.Option(..., "--as", help=AS_HELP),
                  bu: str | None = typer.Option(None, "--bu", help="Business unit code.")) -> None:
     """Release a customer's credit hold: new orders and shipments may go again."""
-    with runtime() as rt:
-        actor, account_id, name, code = _who(rt.domain, as_, customer, bu)
-        with rt.domain.uow(actor) as uow:
-            release_hold_as(uow, actor, account_id, reason)
-            uow.commit()
-    say(_("Released the credit hold of {customer} in {unit}.", customer=name,
-          unit=code).render(cli_locale()))
+    _hold(customer, reason, as_, bu, release_hold_as, lambda name, code: _(
+        "Released the credit hold of {customer} in {unit}.", customer=name, unit=code))
 
 
 @accounts_app.command("place-hold")
@@ -52,10 +56,5 @@ def place_hold(customer: str = typer.Argument(..., help=CUSTOMER_HELP),
                as_: str = typer.Option(..., "--as", help=AS_HELP),
                bu: str | None = typer.Option(None, "--bu", help="Business unit code.")) -> None:
     """Put a customer on credit hold: no new orders or shipments until it is released."""
-    with runtime() as rt:
-        actor, account_id, name, code = _who(rt.domain, as_, customer, bu)
-        with rt.domain.uow(actor) as uow:
-            place_hold_as(uow, actor, account_id, reason)
-            uow.commit()
-    say(_("{customer} is on credit hold in {unit}.", customer=name,
-          unit=code).render(cli_locale()))
+    _hold(customer, reason, as_, bu, place_hold_as, lambda name, code: _(
+        "{customer} is on credit hold in {unit}.", customer=name, unit=code))

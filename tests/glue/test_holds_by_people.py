@@ -1,23 +1,18 @@
 """People release (and place) holds by hand: only the roles that may, with a reason, audited,
 once; the command line does the same as the domain service the chat calls."""
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.settings import get_settings
 from credit_domain.access import Actor, load_actor
 from credit_domain.accounts.holds import place_hold, place_hold_as, release_hold_as
-from credit_domain.accounts.models import CreditAccount
 from credit_domain.audit.models import AuditEvent
-from credit_domain.bootstrap import Domain, build_domain
+from credit_domain.bootstrap import Domain
 from credit_domain.errors import Conflict, Forbidden, InvalidInput
 from credit_domain.outbox.models import OutboxMessage
+from tests.credit_domain.rules.test_default_rules import account
 from tests.integration_world import Shop, make_shop
 
 
@@ -37,13 +32,6 @@ def release(domain: Domain, shop: Shop, person_id: int, reason: str) -> None:
     with domain.uow(who) as uow:
         release_hold_as(uow, who, shop.account_id, reason)
         uow.commit()
-
-
-def account(domain: Domain, shop: Shop) -> CreditAccount:
-    with domain.read() as s:
-        found = s.get(CreditAccount, shop.account_id)
-        assert found is not None
-        return found
 
 
 def test_a_credit_admin_releases_a_hold_once_with_a_reason(any_domain: Domain) -> None:
@@ -80,28 +68,8 @@ def test_a_finance_manager_places_a_manual_hold(domain: Domain) -> None:
         place_hold_as(uow, finance, shop.account_id, "again")
 
 
-@pytest.fixture
-def cli(sqlite_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> Iterator[tuple[Any, Domain]]:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("CREDITBOT_POLICY_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    domain = build_domain(sqlite_url, clock=clock)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    yield invoke, domain
-    domain.dispose()
-    get_settings.cache_clear()
-
-
 def test_release_hold_from_the_command_line(cli: Any) -> None:
-    invoke, domain = cli
+    invoke, domain = cli  # LANG=zh_CN
     shop = make_shop(domain)
     hold(domain, shop)
     refused = invoke("accounts", "release-hold", "华东机电", "--reason", "付款", "--as",
@@ -110,10 +78,10 @@ def test_release_hold_from_the_command_line(cli: Any) -> None:
     done = invoke("accounts", "release-hold", "华东机电", "--reason", "已收到银行承兑汇票",
                   "--as", "管理员IND")
     assert done.exit_code == 0, done.output
-    assert "Released the credit hold of 华东机电有限公司 in IND." in done.output
+    assert "已解除 华东机电有限公司 在 IND 的信用冻结。" in done.output
     assert not account(domain, shop).on_hold
     again = invoke("accounts", "release-hold", "华东机电", "--reason", "x", "--as", "管理员IND")
-    assert again.exit_code == 1 and "is not on credit hold" in again.output
+    assert again.exit_code == 1 and "未处于信用冻结" in again.output
     held = invoke("accounts", "place-hold", "华东机电", "--reason", "客户涉诉", "--as", "财务IND")
-    assert held.exit_code == 0 and "is on credit hold in IND" in held.output
+    assert held.exit_code == 0 and "华东机电有限公司 已在 IND 信用冻结。" in held.output
     assert account(domain, shop).hold_cause == "manual"
