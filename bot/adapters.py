@@ -14,6 +14,7 @@ import bot.web.analytics_api  # noqa: F401
 import bot.web.api.customers  # noqa: F401
 import bot.web.api.ledger  # noqa: F401
 import bot.web.api.orders  # noqa: F401
+import bot.web.applications  # noqa: F401
 import bot.web.chart_links  # noqa: F401
 import bot.web.chat_links  # noqa: F401
 import bot.web.dashboard  # noqa: F401

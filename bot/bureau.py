@@ -137,6 +137,13 @@ def build_provider(settings: Settings, domain: Domain, runtime: Runtime | None =
     return EmbeddedFake(fake_bureau(runtime), client)
 
 
+def demo_provider(runtime: Runtime) -> EmbeddedFake:
+    """The fake bureau for ``creditbot demo``: served in this process, without the response
+    cache and the shared rate limit (each of the demo's fictional companies is asked once,
+    and only the fake knows them)."""
+    return EmbeddedFake(fake_bureau(runtime), lambda url: TianyanchaClient(FAKE_TOKEN, url))
+
+
 @runtime_hook
 def install_bureau(runtime: Runtime) -> None:
     runtime.domain.ports["bureau"] = build_provider(runtime.settings, runtime.domain, runtime)

@@ -95,4 +95,8 @@ def build_domain(
     )
     for install in INSTALLERS:
         install(domain)
+    # A subscriber may say when it runs (``order``, default 0; lower first): features that
+    # keep their own state current (rescoring) react before the rules engine (order 100),
+    # so rules see the state those reactions produced. Otherwise installation order holds.
+    domain.subscribers.sort(key=lambda s: getattr(s, "order", 0))
     return domain

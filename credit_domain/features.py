@@ -4,9 +4,11 @@ One import per line (this file merges with git's union driver, see .gitattribute
 """
 
 import credit_domain.applications.figures  # noqa: F401
+import credit_domain.applications.hooks  # noqa: F401
 import credit_domain.applications.policy  # noqa: F401
 import credit_domain.bureau.models  # noqa: F401
 import credit_domain.bureau.services  # noqa: F401
+import credit_domain.customer360.panels  # noqa: F401
 import credit_domain.db.models  # noqa: F401
 import credit_domain.monitoring.wiring  # noqa: F401
 import credit_domain.orders.policy  # noqa: F401

@@ -2,9 +2,9 @@
 
 The workflow (credit applications and their approval) is its own feature; the order check and
 the rules engine reach it only through these named ports in ``Domain.ports``, connected when
-the workflow is installed:
+the workflow is installed (``credit_domain.applications.hooks``):
 
-    domain.ports[OPEN_RELEASE_APPLICATION] = open_release_application
+    domain.ports[OPEN_RELEASE_APPLICATION] = ports.open_release_application
 
 Until a port is connected, the callers answer "not available" (the order check says so in its
 answer, a rule records it in its firing and the audit trail); they never silently do nothing.
@@ -34,9 +34,10 @@ class OpenReleaseApplication(Protocol):
 
 
 class OpenApplication(Protocol):
-    """Open a (suggested) credit application: ``kind`` is ``increase``, ``decrease``,
-    ``temporary`` or ``grade``; ``amount`` the limit asked (None for a grade change),
-    ``grade`` the grade suggested; ``source`` says who suggests it (``rule:<name>``)."""
+    """Open a (suggested) credit application: ``kind`` is ``increase``, ``decrease`` or
+    ``temporary``; ``amount`` the limit asked; ``source`` says who suggests it
+    (``rule:<name>``). ``grade`` is always None: the grade is the scorecard's, and the
+    workflow refuses a grade application."""
 
     def __call__(self, uow: UnitOfWork, *, account_id: int, kind: str, amount: Decimal | None,
                  grade: str | None, reason: str, requester_id: int | None,

@@ -29,6 +29,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("review-due", "0 9 * * mon", dt.timedelta(days=3)),
     Schedule("approval-sla", "*/15 * * * *"),
     Schedule("bureau-refresh", "0 2 * * *", dt.timedelta(hours=12)),
+    # after the bureau refresh, before anyone starts work (and before the 08:00 overdue scan)
+    Schedule("rescore", "30 3 * * *", dt.timedelta(hours=12)),
     Schedule("daily-digest", "30 17 * * *", dt.timedelta(hours=6)),
     Schedule("weekly-digest", "0 9 * * mon", dt.timedelta(days=1)),
     Schedule("inbound-prune", "40 3 * * *", dt.timedelta(days=1)),

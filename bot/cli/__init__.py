@@ -5,6 +5,7 @@ One import per line (this file merges with git's union driver, see .gitattribute
 
 from __future__ import annotations
 
+import bot.cli.accounts  # noqa: F401
 import bot.cli.analytics  # noqa: F401
 import bot.cli.apikeys  # noqa: F401
 import bot.cli.applications  # noqa: F401

@@ -1,13 +1,18 @@
-"""``creditbot demo``: seed the demo data set."""
+"""``creditbot demo``: seed the demo data set, fetch every demo customer's bureau record from
+the fake bureau, score every account, and open the demo's applications and blocked order."""
 
 from __future__ import annotations
 
+import time
+
 import typer
 
+from bot.bureau import demo_provider
 from bot.cli.base import app, console, runtime
 from credit_domain.bureau.services import refresh_bureau
 from credit_domain.db.migrate import upgrade
 from credit_domain.demo.seed import is_empty, reset, seed_demo
+from credit_domain.demo.workflow import seed_applications
 from credit_domain.scoring.services import recompute_all
 
 
@@ -18,7 +23,9 @@ def demo(
     customers: int = typer.Option(200, help="How many customers."),
     seed: int = typer.Option(20261128, help="Random seed; the same seed gives the same data."),
 ) -> None:
-    """Seed realistic demo data: two business units, people in every role, ~200 customers."""
+    """Seed realistic demo data: two business units, people in every role, ~200 customers,
+    their bureau records and scores, and applications waiting for 李强 and 张伟."""
+    started = time.monotonic()
     with runtime() as rt:
         upgrade(rt.domain.engine)
         with rt.domain.read() as session:
@@ -39,9 +46,21 @@ def demo(
             f"{summary.invoices} invoices, {summary.payments} payments, {summary.orders} "
             f"orders, {summary.on_hold} accounts on hold."
         )
-        bureau = refresh_bureau(rt.domain)
+        # The demo's companies are fictional: only the fake bureau knows them, whatever
+        # provider the server is configured with.
+        provider = demo_provider(rt)
+        try:
+            bureau = refresh_bureau(rt.domain, provider=provider, workers=8)
+        finally:
+            provider.stop()
         scores = recompute_all(rt.domain, trigger="demo")
         console.print(
             f"Bureau records fetched for {bureau.checked} customers ({bureau.signals} signals, "
             f"{len(bureau.failures)} failed); {scores.computed} accounts scored."
+        )
+        apps = seed_applications(rt.domain)
+        console.print(
+            f"{len(apps.numbers)} demo applications ({', '.join(sorted(apps.numbers))}); "
+            f"blocked order {apps.blocked_order or '-'}. Sign in as liqiang (李强) or "
+            f"zhangwei (张伟) to decide them. Done in {time.monotonic() - started:.1f} s."
         )

@@ -24,7 +24,7 @@ from bot.web.auth import current_actor
 from bot.web.chart_links import dashboard_query, error_status
 from bot.web.templating import render, request_locale
 from bot.web.xlsx import XLSX_TYPE, chunks, filename, write_workbook
-from credit_domain.access import Actor
+from credit_domain.access import Actor, require_account
 from credit_domain.analytics.customer import (
     CustomerView,
     account_for_scope,
@@ -45,7 +45,9 @@ from credit_domain.analytics.tables import (
     report_tables,
     summary_rows,
 )
-from credit_domain.errors import DomainError, InvalidInput
+from credit_domain.customer360.services import visible_accounts
+from credit_domain.customers.links import CUSTOMER_ROUTE, customer_path
+from credit_domain.errors import DomainError, InvalidInput, NotFound
 from credit_domain.i18n import text_factory
 
 _ = text_factory("bot")
@@ -68,7 +70,7 @@ def parse_query(scope: str, as_of: str | None, months: int) -> KpiQuery:
     return KpiQuery(scope, day, months)
 
 
-def _sign_in(request: Request) -> RedirectResponse:
+def sign_in(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
 
@@ -119,6 +121,13 @@ def report_page(request: Request, template: str, report: KpiReport, query: KpiQu
                   months_choices=MONTH_CHOICES, actor=actor, **context)
 
 
+def account_address(domain: Any, actor: Actor, account_id: int) -> tuple[int, str]:
+    """(customer id, business unit code) of an account the actor may see."""
+    with domain.read() as session:
+        account = require_account(session, actor, account_id)
+        return account.customer_id, account.business_unit.code
+
+
 @web_routes
 def dashboard_routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(include_in_schema=False)
@@ -133,37 +142,63 @@ def dashboard_routes(runtime: Runtime) -> APIRouter:
                         months: int = DEFAULT_MONTHS) -> Response:
         actor = await page_actor(request)
         if actor is None:
-            return _sign_in(request)
+            return sign_in(request)
         try:
             query = parse_query(scope, as_of, months)
             parsed = Scope.parse(scope)
             if parsed.customer is not None and parsed.business_unit is not None:
-                account_id = await run_in_threadpool(account_for_scope, domain,
-                                                     parsed.business_unit, parsed.customer)
-                return RedirectResponse(f"/dashboard/customer/{account_id}?"
-                                        f"{dashboard_query('', query.as_of, months)}", 303)
+                return RedirectResponse(customer_path(
+                    parsed.customer, parsed.business_unit, as_of=as_of,
+                    months=None if months == DEFAULT_MONTHS else months), 303)
             report = await run_in_threadpool(run_kpis, domain, actor, query)
         except DomainError as exc:
             return error_page(request, exc)
         return report_page(request, "dashboard.html", report, query, actor,
                            tables=report_tables(report))
 
-    @router.get("/dashboard/customer/{account_id}")
-    async def customer_page(request: Request, account_id: int, as_of: str | None = None,
-                            months: int = DEFAULT_MONTHS) -> Response:
+    @router.get(CUSTOMER_ROUTE)
+    async def customer_page(request: Request, customer_id: int, bu: str | None = None,
+                            as_of: str | None = None, months: int = DEFAULT_MONTHS) -> Response:
+        """The customer page, the 360° view: one credit account of the customer (``bu``, or
+        the first the viewer may see) with its figures, tables and panels, and links to
+        the customer's other business units."""
         actor = await page_actor(request)
         if actor is None:
-            return _sign_in(request)
+            return sign_in(request)
         try:
             query = parse_query("", as_of, months)
+            units = await run_in_threadpool(visible_accounts, domain, actor, customer_id)
+            chosen = next((u for u in units if bu is None or u.business_unit == bu.upper()),
+                          None)
+            if chosen is None:
+                raise NotFound(_("This customer has no credit account in {code}.", code=bu))
             view: CustomerView = await run_in_threadpool(
-                customer_view, domain, actor, account_id, query.as_of, months)
+                customer_view, domain, actor, chosen.account_id, query.as_of, months)
         except DomainError as exc:
             return error_page(request, exc)
+        others = [(u.business_unit_name, customer_path(customer_id, u.business_unit,
+                                                       as_of=as_of))
+                  for u in units if u.account_id != chosen.account_id]
         return report_page(request, "dashboard_customer.html", view.report, query, actor,
-                           view=view, tables=[
+                           view=view, other_units=others, here=customer_path(customer_id),
+                           tables=[
                                *(t for t in report_tables(view.report) if t.key == "aging"),
                                *customer_tables(view)])
+
+    @router.get("/dashboard/customer/{account_id}")
+    async def account_page(request: Request, account_id: int, as_of: str | None = None,
+                           months: int | None = None) -> Response:
+        """An account's older address: sends the browser to its customer page."""
+        actor = await page_actor(request)
+        if actor is None:
+            return sign_in(request)
+        try:
+            customer_id, code = await run_in_threadpool(account_address, domain, actor,
+                                                        account_id)
+        except DomainError as exc:
+            return error_page(request, exc)
+        return RedirectResponse(customer_path(customer_id, code, as_of=as_of, months=months),
+                                308)
 
     @router.get("/dashboard/export/{key}.xlsx")
     async def export(request: Request, key: str, scope: str = "", as_of: str | None = None,

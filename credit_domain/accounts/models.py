@@ -46,6 +46,9 @@ class CreditAccount(Timestamped, Base):
     status: Mapped[AccountStatus] = mapped_column(String(16), default=AccountStatus.ACTIVE)
     hold_reason: Mapped[str | None] = mapped_column(Text)
     hold_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Why the hold was placed, as a category (``overdue``, ``bureau``, ``manual``, ``rule``):
+    # what may lift it without a person (overdue holds once the overdue invoices are paid).
+    hold_cause: Mapped[str | None] = mapped_column(String(32))
     review_date: Mapped[dt.date | None] = mapped_column(Date)
     opened_on: Mapped[dt.date | None] = mapped_column(Date)
     # Bumped on every change of limit or status; guards concurrent edits.

@@ -59,11 +59,14 @@ class FigureSource(Protocol):
 
 @dataclass(frozen=True)
 class CustomerPanel:
-    """A titled list of label/value lines, shown on the customer page and exported."""
+    """A titled list of label/value lines (each a Text, rendered in the reader's language,
+    or a plain string), shown on the customer page; ``links`` are (label, path of the web
+    UI) pairs, e.g. an open application's page."""
 
     title: Text
-    lines: tuple[tuple[Text | str, str], ...] = ()
+    lines: tuple[tuple[Text | str, Text | str], ...] = ()
     note: Text | None = None
+    links: tuple[tuple[Text | str, str], ...] = ()
 
 
 class PanelSource(Protocol):

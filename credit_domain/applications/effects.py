@@ -14,6 +14,7 @@ from credit_domain.errors import Conflict
 from credit_domain.events import LimitChanged
 from credit_domain.i18n import text_factory
 from credit_domain.ledger.models import Order, OrderStatus
+from credit_domain.orders.lifecycle import release_order
 from credit_domain.unit_of_work import UnitOfWork
 
 _ = text_factory("credit_domain")
@@ -56,16 +57,16 @@ def apply_effect(uow: UnitOfWork, app: Application) -> dict[str, Any]:
 
 
 def _release_order(uow: UnitOfWork, app: Application) -> dict[str, Any]:
+    """The order is released by the order lifecycle's own service (one path, one audit
+    event); the application only insists that it is still blocked."""
     order = uow.session.scalar(select(Order).where(Order.id == app.order_id))
     if order is None or order.status != OrderStatus.BLOCKED:
         raise Conflict(_("Order {order} is no longer blocked ({status}); reject or withdraw "
                          "{number} instead.", order=order.external_id if order else "?",
                          status=order.status if order else "-", number=app.number))
-    before = {"status": order.status, "open_amount": str(order.open_amount),
+    before = {"status": str(order.status), "open_amount": str(order.open_amount),
               "block_reason": order.block_reason}
-    order.status, order.block_reason, order.updated_at = OrderStatus.RELEASED, None, uow.now()
-    after = {"status": order.status, "open_amount": str(order.open_amount)}
-    uow.audit("order.released", "order", order.id, business_unit_id=app.business_unit_id,
-              before=before, after=after, reason=f"{app.number}: {app.reason}")
+    release_order(uow, order.id, reason=f"{app.number}: {app.reason}")
+    after = {"status": str(order.status), "open_amount": str(order.open_amount)}
     return {"type": "order_release", "order": order.external_id, "before": before,
             "after": after}

@@ -83,12 +83,17 @@ def payload(app: Application, title: Text, *, tone: str = "info",
         "application_id": app.id, "number": app.number, "application_kind": app.kind,
         "status": app.status, "version": app.version, "amount": str(app.requested_amount),
         "title": title.to_json(), "tone": tone, "lines": [t.to_json() for t in lines],
-        "link": f"/applications/{app.number}",
+        "link": application_path(app.number),
     }
     if with_fields:
         out["fields"] = fields(app, requester_name)
     out.update(extra)
     return out
+
+
+def application_path(number: str) -> str:
+    """The web page of an application (its timeline), the ``link`` of its notifications."""
+    return f"/applications/{number}"
 
 
 def requester_recipient(app: Application) -> int | None:

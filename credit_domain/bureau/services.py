@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from credit_domain.bureau.port import (
 from credit_domain.bureau.report import BureauReport
 from credit_domain.bureau.signals import KIND_TEXT, Signal, detect
 from credit_domain.clock import local_date
+from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.events import BureauSignalRaised
@@ -68,42 +70,62 @@ def provider_of(domain: Domain) -> BureauProvider:
 def refresh_bureau(
     domain: Domain, *, business_unit_id: int | None = None,
     customer_ids: Iterable[int] | None = None, provider: BureauProvider | None = None,
+    workers: int = 1,
 ) -> RefreshResult:
     """Refresh every customer with an open credit account (optionally in one business unit, or
-    only ``customer_ids``); returns what was checked, changed, signalled and what failed."""
+    only ``customer_ids``); returns what was checked, changed, signalled and what failed.
+    ``workers`` > 1 asks the provider for that many customers at once (the provider's rate
+    limit still applies); reports are stored one customer at a time, in order."""
     provider = provider or provider_of(domain)
     result = RefreshResult()
     with domain.read() as session:
         targets = _targets(session, business_unit_id, customer_ids)
-    for customer_id, name, uscc in targets:
-        result.checked += 1
-        try:
-            report = provider.fetch(CompanyRef(name, uscc))
-        except CompanyNotFound:
-            result.failures.append((customer_id, name, "not found at the bureau"))
-            continue
-        except BureauUnavailable as exc:
-            result.failures.append((customer_id, name, exc.reason))
-            if exc.permanent:
-                result.stopped = exc.reason
-                break
-            continue
-        except Exception as exc:  # a provider bug must not stop the nightly job
-            log.exception("bureau refresh of customer %s failed", customer_id)
-            result.failures.append((customer_id, name, f"{type(exc).__name__}: {exc}"))
-            continue
-        try:
-            changed, signals = record_report(domain, customer_id, report)
-        except Exception as exc:
-            log.exception("storing the bureau report of customer %s failed", customer_id)
-            result.failures.append((customer_id, name, f"{type(exc).__name__}: {exc}"))
-            continue
-        result.changed += int(changed)
-        result.signals += len(signals)
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="bureau") as pool:
+        fetched = pool.map(lambda t: _fetch(provider, t[1], t[2]), targets)
+        for (customer_id, name, _uscc), report in zip(targets, fetched, strict=True):
+            result.checked += 1
+            if isinstance(report, Exception):
+                stop = _failed(result, customer_id, name, report)
+                if stop:
+                    pool.shutdown(cancel_futures=True)
+                    break
+                continue
+            try:
+                changed, signals = record_report(domain, customer_id, report)
+            except Exception as exc:
+                log.exception("storing the bureau report of customer %s failed", customer_id)
+                result.failures.append((customer_id, name, f"{type(exc).__name__}: {exc}"))
+                continue
+            result.changed += int(changed)
+            result.signals += len(signals)
     if result.failures:
         log.warning("bureau refresh: %d of %d customers failed", len(result.failures),
                     result.checked)
     return result
+
+
+def _fetch(provider: BureauProvider, name: str, uscc: str | None
+           ) -> BureauReport | Exception:
+    try:
+        return provider.fetch(CompanyRef(name, uscc))
+    except Exception as exc:  # reported by the caller, against this customer
+        return exc
+
+
+def _failed(result: RefreshResult, customer_id: int, name: str, exc: Exception) -> bool:
+    """Record a failed fetch; True when the run must stop (a permanent failure)."""
+    if isinstance(exc, CompanyNotFound):
+        result.failures.append((customer_id, name, "not found at the bureau"))
+        return False
+    if isinstance(exc, BureauUnavailable):
+        result.failures.append((customer_id, name, exc.reason))
+        if exc.permanent:
+            result.stopped = exc.reason
+        return exc.permanent
+    # a provider bug must not stop the nightly job
+    log.error("bureau refresh of customer %s failed", customer_id, exc_info=exc)
+    result.failures.append((customer_id, name, f"{type(exc).__name__}: {exc}"))
+    return False
 
 
 def _targets(session: Session, business_unit_id: int | None,
@@ -157,8 +179,16 @@ def refresh_unit(ctx: Any, unit: Any) -> None:
     called as ``(ctx, unit)`` for each unit): one ``ctx.step`` per customer, so each failure
     is recorded against its customer and a dry run shows the signals it would raise. The
     provider is called before the step's transaction opens; after a permanent failure (bad
-    credentials, no balance) the remaining customers are not tried."""
-    provider = provider_of(ctx.domain)
+    credentials, no balance) the remaining customers are not tried. A dry run asks the
+    provider too (its answers are cached as in a real run) and stores nothing. Without a
+    configured provider the job says so and does nothing."""
+    provider: BureauProvider | None = ctx.domain.ports.get("bureau")
+    if provider is None:
+        note = ("bureau refresh is not available: no bureau provider is configured "
+                "(CREDITBOT_BUREAU_PROVIDER); nothing was refreshed")
+        if note not in ctx.report.notes:
+            ctx.report.notes.append(note)
+        return
     with ctx.domain.read() as session:
         targets = _targets(session, unit.id, None)
     for customer_id, name, uscc in targets:
@@ -225,7 +255,7 @@ def _route(uow: UnitOfWork, customer_id: int, signals: list[BureauSignal]) -> No
                 "tone": TONES.get(sig.severity, "warn"),
                 "lines": [summary.to_json()],
                 "fields": [{"label": _("Customer").to_json(), "value": customer.legal_name}],
-                "link": f"/customers/{customer_id}",
+                "link": customer_path(customer_id),
                 "signal": sig.kind, "signal_id": sig.id, "account_id": acc.id,
                 "customer_id": customer_id,
             }

@@ -33,6 +33,7 @@ from credit_domain.db.types import Money
 from credit_domain.errors import Forbidden, InvalidInput, NotFound
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Invoice, Order, Payment
+from credit_domain.orgs.models import BusinessUnit
 from credit_domain.scoring.indicators import INDICATORS, _days, payment_indicators
 from credit_domain.scoring.models import CreditScore
 from credit_domain.scoring.services import latest_score
@@ -183,6 +184,30 @@ def resolve_customer(session: Session, actor: Actor, query: str) -> int:
     return next(iter(customers))
 
 
+@dataclass(frozen=True)
+class VisibleAccount:
+    account_id: int
+    business_unit: str  # code
+    business_unit_name: str
+
+
+def visible_accounts(domain: Domain, actor: Actor, customer_id: int) -> list[VisibleAccount]:
+    """The customer's credit accounts the actor may see, by business unit code (the web
+    customer page shows one of them and links the others). NotFound when the customer does
+    not exist, Forbidden when the actor may see none of its accounts."""
+    with domain.read() as session:
+        if session.get(Customer, customer_id) is None:
+            raise NotFound(_("Customer {id} does not exist.", id=customer_id))
+        rows = session.execute(
+            select(CreditAccount.id, BusinessUnit.code, BusinessUnit.name)
+            .join(BusinessUnit, BusinessUnit.id == CreditAccount.business_unit_id)
+            .where(CreditAccount.customer_id == customer_id, account_scope(actor))
+            .order_by(BusinessUnit.code)).all()
+    if not rows:
+        raise Forbidden(_("You may not see this customer's credit in any business unit."))
+    return [VisibleAccount(int(a), str(code), str(name)) for a, code, name in rows]
+
+
 def customer_view(domain: Domain, actor: Actor, customer_id: int, *,
                   timeline: int = 15, signals: int = 10) -> CustomerView:
     """Everything about a customer the actor may see (see module docstring)."""
@@ -249,7 +274,7 @@ def _account_views(session: Session, accounts: list[CreditAccount], today: dt.da
             aging=aging.get(a.id, Aging(ZERO, ZERO, ZERO, ZERO, ZERO)),
             payment=PaymentBehaviour(p.get("paydex"), p.get("days_beyond_terms"),
                                      p.get("on_time_streak"), count, total, last),
-            score=_score_view(row) if row is not None else None,
+            score=score_view(row) if row is not None else None,
             open_applications=tuple(apps.get(a.id, ())), score_row=row))
     return views
 
@@ -284,7 +309,7 @@ def _payments_12m(session: Session, ids: list[int], today: dt.date
     return {int(a): (int(n), total or ZERO, last) for a, n, total, last in rows}
 
 
-def _score_view(row: CreditScore) -> ScoreView:
+def score_view(row: CreditScore) -> ScoreView:
     explanation = row.explanation or {}
     contributions = explanation.get("contributions", [])
     reasons = []

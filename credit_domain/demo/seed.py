@@ -3,6 +3,8 @@
 Two business units, regions, teams, people in every role, about 200 customers with valid
 USCCs, limits, orders, deliveries, invoices spread over every aging bucket, payments on time
 and late, temporary limits, groups of related companies and a few accounts on hold.
+(``credit_domain.demo.workflow`` then adds applications in every state and a blocked order,
+through the real services.)
 """
 
 from __future__ import annotations
@@ -223,6 +225,7 @@ class _Builder:
             acc.hold_reason = (f"逾期超过{worst_overdue}天，超出容忍期 "
                                f"(overdue {worst_overdue} days)")
             acc.hold_since = self.now - dt.timedelta(days=self.rng.randint(1, 20))
+            acc.hold_cause = "overdue"  # lifted by the rules once the overdue is paid
         if i % 17 == 5:
             self.temporary_limit(acc, monthly)
 
@@ -231,6 +234,7 @@ class _Builder:
         """Invoices over 15 months, paid by the profile's habits; returns the worst days
         overdue of what is still open."""
         worst = 0
+        paid: list[tuple[Invoice, Decimal, dt.date]] = []
         for months_ago in range(15, -1, -1):
             for _ in range(self.rng.randint(1, 3)):
                 issue = self.today - dt.timedelta(days=30 * months_ago + self.rng.randint(0, 29))
@@ -250,24 +254,29 @@ class _Builder:
                 paid_on = due + dt.timedelta(days=delay)
                 if paid_on <= self.today:
                     partial = profile == "bad" and self.rng.random() < 0.3
-                    self.pay(acc, bu, inv, money(amount / 2) if partial else amount, paid_on)
+                    paying = money(amount / 2) if partial else amount
+                    inv.open_amount = inv.amount - paying
+                    if inv.open_amount == 0:
+                        inv.settled_on = paid_on
+                    paid.append((inv, paying, paid_on))
                 if inv.open_amount > 0 and due < self.today:
                     worst = max(worst, (self.today - due).days)
+        self.pay(acc, bu, paid)
         return worst
 
-    def pay(self, acc: CreditAccount, bu: BusinessUnit, inv: Invoice, amount: Decimal,
-            on: dt.date) -> None:
-        pay = Payment(business_unit_id=bu.id, account_id=acc.id,
-                      external_id=self.next_id(f"PAY-{bu.code}"), amount=amount,
-                      unapplied_amount=Decimal("0.00"), received_on=on,
-                      created_at=self.now, updated_at=self.now)
-        self.s.add(pay)
+    def pay(self, acc: CreditAccount, bu: BusinessUnit,
+            paid: list[tuple[Invoice, Decimal, dt.date]]) -> None:
+        """One payment per paid invoice, applied to it (inserted in one flush)."""
+        payments = [Payment(business_unit_id=bu.id, account_id=acc.id,
+                            external_id=self.next_id(f"PAY-{bu.code}"), amount=amount,
+                            unapplied_amount=Decimal("0.00"), received_on=on,
+                            created_at=self.now, updated_at=self.now)
+                    for _inv, amount, on in paid]
+        self.s.add_all(payments)
         self.s.flush()
-        self.s.add(Allocation(invoice_id=inv.id, payment_id=pay.id, amount=amount,
-                              applied_on=on))
-        inv.open_amount = inv.amount - amount
-        if inv.open_amount == 0:
-            inv.settled_on = on
+        self.s.add_all(Allocation(invoice_id=inv.id, payment_id=pay.id, amount=amount,
+                                  applied_on=on)
+                       for (inv, amount, on), pay in zip(paid, payments, strict=True))
 
     def orders(self, acc: CreditAccount, bu: BusinessUnit, monthly: Decimal) -> None:
         if self.rng.random() < 0.35:

@@ -14,6 +14,7 @@ from credit_domain.monitoring.digests import daily_digest, weekly_digest
 from credit_domain.monitoring.hooks import approval_sla, bureau_refresh
 from credit_domain.monitoring.housekeeping import inbound_prune
 from credit_domain.monitoring.overdue import overdue_scan
+from credit_domain.monitoring.rescoring import rescore
 from credit_domain.monitoring.reviews import review_due
 from credit_domain.monitoring.runner import JobContext, JobReport
 from credit_domain.monitoring.runs import claim_run, finish_run
@@ -41,6 +42,8 @@ JOBS: dict[str, JobDefinition] = {d.name: d for d in [
     JobDefinition("approval-sla", approval_sla,
                   "reminders and escalations of approval steps (workflow engine)"),
     JobDefinition("bureau-refresh", bureau_refresh, "refresh bureau data (bureau provider)"),
+    JobDefinition("rescore", rescore,
+                  "rescore every open account by its unit's scorecard (nightly)"),
     JobDefinition("daily-digest", daily_digest, "summary per team, working days"),
     JobDefinition("weekly-digest", weekly_digest,
                   "summary per business unit with the audit chain head"),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from credit_domain.accounts.holds import place_hold
 from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.events import InvoiceOverdue
 from credit_domain.i18n import Text, text_factory
@@ -69,7 +70,7 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
             candidate = holds.get(account_id)
             if candidate is not None:
                 reason = hold_reason(candidate, today, policy.overdue.hold).render(unit.locale)
-                if place_hold(uow, account_id, reason, ctx.actor).changed:
+                if place_hold(uow, account_id, reason, ctx.actor, cause="overdue").changed:
                     ctx.report.count(unit, "accounts put on hold")
 
 
@@ -137,7 +138,7 @@ def _alert_overdue(ctx: JobContext, uow: UnitOfWork, unit: Unit, inv: OverdueInv
         fields=((_("Customer"), inv.customer), (_("Invoice"), inv.external_id),
                 (_("Open amount"), _("{amount}", amount=inv.open_amount)),
                 (_("Days overdue"), str(days))),
-        link=f"/customers/{inv.customer_id}",
+        link=customer_path(inv.customer_id),
         facts={"amount": inv.open_amount, "days_overdue": days},
     ))
     if raised.new:

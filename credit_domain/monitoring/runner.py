@@ -141,10 +141,11 @@ class JobContext:
                 self.report.outcome(unit, 2)
 
     @contextmanager
-    def step(self, unit: Unit, item: str) -> Iterator[UnitOfWork]:
+    def step(self, unit: Unit, item: str, *, isolate: bool = True) -> Iterator[UnitOfWork]:
         """A unit of work for one item (an account, a team): committed when the block ends,
         or (dry run) rolled back after noting its messages and changes. An exception inside
-        is recorded against ``item`` and does not propagate."""
+        is recorded against ``item`` and does not propagate; with ``isolate=False`` (a batch
+        the caller will retry item by item) it propagates, rolled back and not recorded."""
         try:
             with self.domain.uow(self.actor) as uow:
                 yield uow
@@ -154,6 +155,8 @@ class JobContext:
                     uow.commit()
             self.report.outcome(unit, 0)
         except Exception as exc:  # isolate: one account's failure never stops the others
+            if not isolate:
+                raise
             self._failed(unit, item, exc)
             self.report.outcome(unit, 1)
 

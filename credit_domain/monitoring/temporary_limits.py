@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from credit_domain.accounts.exposure import account_exposure
 from credit_domain.accounts.models import CreditAccount, TemporaryLimit, TemporaryLimitStatus
+from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.events import LimitChanged
 from credit_domain.i18n import Text, text_factory
@@ -88,7 +89,7 @@ def expire(ctx: JobContext, uow: UnitOfWork, unit: Unit, limit_id: int, today: d
         lines=tuple(lines),
         fields=_position_fields(customer, after.effective_limit, after.exposure,
                                 after.available),
-        link=f"/customers/{customer_id}", facts={"amount": limit.amount},
+        link=customer_path(customer_id), facts={"amount": limit.amount},
     ))
 
 
@@ -108,7 +109,7 @@ def _notice(ctx: JobContext, uow: UnitOfWork, unit: Unit, limit_id: int, account
                  amount=limit.amount, date=valid_to.isoformat()),),
         fields=((_("Customer"), customer), (_("Temporary limit"),
                                             _("{amount}", amount=limit.amount))),
-        link=f"/customers/{customer_id}", facts={"amount": limit.amount},
+        link=customer_path(customer_id), facts={"amount": limit.amount},
     ))
     return raised.new
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from credit_domain.accounts.exposure import Exposure, exposures
 from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.i18n import text_factory
 from credit_domain.monitoring.alerts import Alert, raise_alert
@@ -80,7 +81,7 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
                              threshold=move.alert),),
                     fields=((_("Customer"), customer),
                             (_("Utilisation"), f"{move.percent:.1f}%")),
-                    link=f"/customers/{customer_id}",
+                    link=customer_path(customer_id),
                     facts={"utilisation": move.percent, "level": move.alert},
                 ))
                 if raised.new:

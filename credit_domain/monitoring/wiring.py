@@ -7,6 +7,7 @@ from typing import Any
 
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain, installer
+from credit_domain.customers.links import customer_path
 from credit_domain.events import HoldChanged
 from credit_domain.i18n import text_factory
 from credit_domain.monitoring import policy as _policy  # noqa: F401  (registers the kind)
@@ -28,14 +29,14 @@ def hold_alert(account: CreditAccount, event: HoldChanged) -> Alert:
             account_id=account.id, title=_("{customer} is on credit hold", customer=customer),
             lines=(_("Reason: {reason}", reason=reason),
                    _("No new orders or shipments until the hold is released.")),
-            fields=((_("Customer"), customer),), link=f"/customers/{account.customer_id}")
+            fields=((_("Customer"), customer),), link=customer_path(account.customer_id))
     return Alert(
         type="credit_hold_released", key=f"release:{account.id}:v{account.version}",
         business_unit_id=account.business_unit_id, severity=Severity.INFO,
         account_id=account.id,
         title=_("The credit hold on {customer} was released", customer=customer),
         lines=(_("Reason: {reason}", reason=reason),), fields=((_("Customer"), customer),),
-        link=f"/customers/{account.customer_id}")
+        link=customer_path(account.customer_id))
 
 
 @installer

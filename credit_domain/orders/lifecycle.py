@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,8 +50,8 @@ def find_order(session: Session, bu: BusinessUnit, external_id: str) -> Order:
 
 
 def _set_status(uow: UnitOfWork, order: Order, status: OrderStatus, action: str,
-                reason: str | None = None) -> None:
-    before = {"status": order.status, "open_amount": order.open_amount}
+                reason: str | None = None, before: dict[str, Any] | None = None) -> None:
+    before = {"status": order.status, "open_amount": order.open_amount, **(before or {})}
     order.status, order.updated_at = status, uow.now()
     if status == OrderStatus.CANCELLED:
         order.open_amount = Decimal("0.00")
@@ -128,16 +129,23 @@ def cancel_order(uow: UnitOfWork, bu: BusinessUnit, external_id: str,
     return Recorded("order", external_id, order.id, Change.UPDATED)
 
 
-def release_order(uow: UnitOfWork, order_id: int, *, reason: str | None = None) -> Order:
-    """Release a blocked order (its order-release application was approved): its amount
-    becomes exposure even beyond the limit, and it may ship while the account is on hold."""
+def release_order(uow: UnitOfWork, order_id: int, *, reason: str | None = None) -> bool:
+    """Release a blocked order (its order-release application was approved; the workflow's
+    effect calls this): its amount becomes exposure even beyond the limit, and it may ship
+    while the account is on hold. Returns True when it was released now, False when it
+    already counts (released, reserved or confirmed); a cancelled or completed order is a
+    Conflict."""
     order = uow.session.get(Order, order_id)
     if order is None:
         raise NotFound(_("There is no order {order} in this business unit.", order=order_id))
     uow.lock_account(order.account_id)
     if order.status == OrderStatus.BLOCKED:
-        _set_status(uow, order, OrderStatus.RELEASED, "order.released", reason)
-    elif order.status not in OPEN_ORDER_STATUSES:
+        block_reason = order.block_reason
+        _set_status(uow, order, OrderStatus.RELEASED, "order.released", reason,
+                    before={"block_reason": block_reason})
+        order.block_reason = None
+        return True
+    if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict(_("Order {order} is {status}.", order=order.external_id,
                          status=status_label(order.status)))
-    return order
+    return False

@@ -9,7 +9,8 @@ a new alert needs no chat code:
 - ``tone``: ``info`` | ``ok`` | ``warn`` | ``danger``;
 - ``lines``: a list of Text JSON (paragraphs);
 - ``fields``: a list of ``{"label": Text JSON, "value": Text JSON or plain string}``;
-- ``link``: an optional path in creditbot's web UI (``/customers/12``);
+- ``link``: an optional path in creditbot's web UI (``/customers/12``, built by
+  ``credit_domain.customers.links.customer_path``; ``/applications/APP-2026-000123``);
 - anything else the kind's own renderer needs (ids, amounts as strings).
 """
 

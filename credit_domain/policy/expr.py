@@ -2,8 +2,9 @@
 implemented by the maintained ``cel-python`` library. No ``eval``, no home-made parser.
 
 Values from the domain are converted to CEL: Decimal → double, date/datetime → ISO string,
-enums → string. Conditions are compiled once, when the policy is loaded, and their free
-variables checked against what the policy kind provides.
+enums → string, a localizable Text → its English text. Conditions are compiled once, when
+the policy is loaded, and their free variables checked against what the policy kind
+provides.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
+
+from credit_domain.i18n import Text
 
 _ENV = celpy.Environment()
 _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
@@ -44,6 +47,8 @@ def to_cel(value: Any) -> Any:
         return to_cel(value.value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, Text):
+        return value.render("en")
     if isinstance(value, Mapping):
         return {str(k): to_cel(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

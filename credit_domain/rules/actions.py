@@ -138,10 +138,9 @@ def describe(action: Any, f: Firing) -> Text:
                  reason=f.text(action.reason))
     if isinstance(action, OpenApplication):
         amount = evaluate_amount(f, action.amount) if action.amount is not None else None
-        grade = new_grade(f.policy, f.account.grade, action.grade, action.notch)
         return _("open a suggested {kind} application ({target}): {reason}",
                  kind=_kind(action.kind),
-                 target=show(amount, f.bu.locale) if amount is not None else grade or "-",
+                 target=show(amount, f.bu.locale) if amount is not None else "-",
                  reason=f.text(action.reason))
     if isinstance(action, RejectApplication):
         return _("reject application {id}: {reason}", id=f.ctx.get("application_id"),
@@ -159,9 +158,13 @@ def execute(action: Any, f: Firing) -> Outcome:
     what = describe(action, f)
     if isinstance(action, Notify):
         return _notify(action, f, what)
-    if isinstance(action, PlaceHold | ReleaseHold):
-        fn = place_hold if isinstance(action, PlaceHold) else release_hold
-        result = fn(f.live(), f.account.id, f.text(action.reason), Actor.system(f.source))
+    if isinstance(action, PlaceHold):
+        result = place_hold(f.live(), f.account.id, f.text(action.reason),
+                            Actor.system(f.source), cause=action.cause)
+        return Outcome(action.type, "done" if result.changed else "unchanged", what)
+    if isinstance(action, ReleaseHold):
+        result = release_hold(f.live(), f.account.id, f.text(action.reason),
+                              Actor.system(f.source))
         return Outcome(action.type, "done" if result.changed else "unchanged", what)
     if isinstance(action, SetGrade):
         return _set_grade(action, f, what)
@@ -169,8 +172,7 @@ def execute(action: Any, f: Firing) -> Outcome:
         return _set_limit(action, f, what)
     if isinstance(action, OpenApplication):
         amount = evaluate_amount(f, action.amount) if action.amount is not None else None
-        grade = new_grade(f.policy, f.account.grade, action.grade, action.notch)
-        return _open_application(f, action.type, action.kind, amount, grade,
+        return _open_application(f, action.type, action.kind, amount, None,
                                  f.text(action.reason), what)
     if isinstance(action, RejectApplication | ApproveApplication):
         return _decide(action, f, what)
@@ -243,9 +245,6 @@ def _set_grade(action: SetGrade, f: Firing, what: Text) -> Outcome:
     grade = new_grade(f.policy, account.grade, action.grade, action.notch)
     if grade is None or grade == account.grade:
         return Outcome(action.type, "unchanged", what)
-    if action.via == "application":
-        return _open_application(f, action.type, "grade", None, grade, f.text(action.reason),
-                                 what)
     uow = f.live()
     uow.lock_account(account.id)
     old = account.grade

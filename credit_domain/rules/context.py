@@ -1,8 +1,10 @@
 """What a rule's condition, amounts and messages can refer to, event by event.
 
 Every event offers its own fields (``amount``, ``days_overdue``, ``reasons``…) and the state of
-its credit account now (``grade``, ``score``, ``credit_limit``, ``available``, ``utilisation``…);
-``payment_received`` adds ``max_days_late`` and ``consecutive_on_time_payments``. The names are
+its credit account now (``grade``, ``score``, ``credit_limit``, ``available``, ``utilisation``,
+the scorecard's ``suggested_limit``, the ``hold_cause``…);
+``payment_received`` adds ``max_days_late`` and ``consecutive_on_time_payments``,
+``bureau_signal_raised`` the ``signal_label`` (the signal in words). The names are
 known before any event happens, so a policy naming something that does not exist is refused
 when it is loaded.
 """
@@ -18,16 +20,20 @@ from sqlalchemy.orm import Session
 
 from credit_domain.accounts.exposure import account_exposure
 from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.bureau.signals import KIND_TEXT
 from credit_domain.clock import local_date
 from credit_domain.events import DomainEvent
 from credit_domain.ledger.models import Allocation, Invoice, Payment
+from credit_domain.scoring.models import CreditScore
 
 ACCOUNT_NAMES = frozenset({
     "account_id", "customer", "customer_id", "business_unit", "grade", "score",
     "credit_limit", "effective_limit", "exposure", "available", "utilisation",
     "overdue_amount", "on_hold", "payment_terms_days", "owner_id", "scored", "graded",
+    "hold_cause", "suggested_limit", "has_suggested_limit",
 })
-EXTRA_NAMES = {"payment_received": frozenset({"max_days_late", "consecutive_on_time_payments"})}
+EXTRA_NAMES = {"payment_received": frozenset({"max_days_late", "consecutive_on_time_payments"}),
+               "bureau_signal_raised": frozenset({"signal_label"})}
 _HIDDEN = frozenset({"business_unit_id"})
 
 
@@ -62,6 +68,8 @@ def build_context(session: Session, event: DomainEvent, now: dt.datetime) -> dic
     account = session.get(CreditAccount, account_id) if account_id is not None else None
     if account is not None:
         ctx.update(account_context(session, account, now))
+    if event.name == "bureau_signal_raised":  # the signal in words, for messages
+        ctx["signal_label"] = KIND_TEXT.get(ctx["signal"]) or ctx["signal"]
     if event.name == "payment_received":
         late = list(ctx.get("days_late") or ())
         ctx["max_days_late"] = max(late) if late else 0
@@ -73,6 +81,9 @@ def account_context(session: Session, account: CreditAccount, now: dt.datetime
                     ) -> dict[str, Any]:
     today = local_date(now, account.business_unit.timezone)
     e = account_exposure(session, account.id, today)
+    suggested = session.scalar(
+        select(CreditScore.suggested_limit).where(CreditScore.account_id == account.id)
+        .order_by(CreditScore.computed_at.desc(), CreditScore.id.desc()).limit(1))
     return {
         "account_id": account.id, "customer": account.customer.legal_name,
         "customer_id": account.customer_id, "business_unit": account.business_unit.code,
@@ -83,6 +94,10 @@ def account_context(session: Session, account: CreditAccount, now: dt.datetime
         "available": e.available, "utilisation": e.utilisation or 0.0,
         "overdue_amount": e.overdue, "on_hold": account.status == AccountStatus.ON_HOLD,
         "payment_terms_days": account.payment_terms_days, "owner_id": account.owner_id,
+        # "" when not on hold; see credit_domain.accounts.holds
+        "hold_cause": (account.hold_cause or "") if account.on_hold else "",
+        # the scorecard's suggested limit of the latest score (null: never scored)
+        "suggested_limit": suggested, "has_suggested_limit": suggested is not None,
     }
 
 

@@ -58,7 +58,11 @@ def in_cooldown(session: Any, rule: Rule, bu_id: int, account_id: int,
 
 
 class RulesEngine:
-    """The subscriber; one per Domain."""
+    """The subscriber; one per Domain. It runs after the other subscribers (``order``), so
+    a rule sees an event's consequences that features apply themselves (a payment rescored,
+    a hold alerted) and reacts to the account as it is now."""
+
+    order = 100
 
     def __init__(self, domain: Domain) -> None:
         self.domain = domain

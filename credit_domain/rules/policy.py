@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from credit_domain.i18n import Text
 from credit_domain.money import format_amount
 from credit_domain.orgs.models import Role
 from credit_domain.policy.expr import Expression
@@ -32,6 +33,10 @@ from credit_domain.rules.context import event_types, names_for
 # account's region, and (on application events) whoever asked.
 RELATIONS = frozenset({"owner", "owner_manager", "owner_director", "requester"})
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+NO_GRADE_APPLICATIONS = (
+    "the grade comes from the scorecard (it is recomputed on payments, overdue invoices, "
+    "bureau signals and nightly), so there is no grade application; suggest a limit "
+    "instead (open_application kind increase, decrease or temporary, with an amount)")
 
 
 class Message(BaseModel):
@@ -71,6 +76,8 @@ def show(value: Any, locale: str | None) -> str:
     """A context value as people read it."""
     if value is None:
         return "-"
+    if isinstance(value, Text):
+        return value.render(locale)
     if isinstance(value, Decimal):
         return format_amount(value, locale)
     if isinstance(value, float):
@@ -123,6 +130,9 @@ class Notify(_Action):
 class PlaceHold(_Action):
     type: Literal["place_hold"] = "place_hold"
     reason: Message
+    cause: str = Field("rule", pattern=r"^[a-z][a-z_]{0,31}$",
+                       description="why, as a category (overdue, bureau, …): an `overdue` "
+                                   "hold may be lifted by a rule once the overdue is paid")
 
 
 class ReleaseHold(_Action):
@@ -142,6 +152,9 @@ class _GradeTarget(_Action):
 
 
 class SetGrade(_GradeTarget):
+    """Overrides the grade until the scorecard next rescores the account (a payment, an
+    overdue invoice, a bureau signal, the nightly run): the scorecard owns the grade."""
+
     type: Literal["set_grade"] = "set_grade"
     via: Literal["direct", "application"] = "direct"
     reason: Message
@@ -150,6 +163,8 @@ class SetGrade(_GradeTarget):
     def _target(self) -> SetGrade:
         if self.grade is None and self.notch is None:
             raise ValueError("set_grade needs `grade` or `notch`")
+        if self.via == "application":
+            raise ValueError(NO_GRADE_APPLICATIONS)
         return self
 
 
@@ -166,6 +181,17 @@ class OpenApplication(_GradeTarget):
     amount: Expression | None = Field(None, description="the limit to ask, e.g. "
                                                         "credit_limit * 1.2")
     reason: Message
+
+    @model_validator(mode="after")
+    def _workflow_kind(self) -> OpenApplication:
+        if self.kind == "grade":
+            raise ValueError(NO_GRADE_APPLICATIONS)
+        if self.grade is not None or self.notch is not None:
+            raise ValueError("`grade` and `notch` belong to set_grade; an application asks "
+                             "for an `amount`")
+        if self.amount is None:
+            raise ValueError(f"open_application of kind {self.kind} needs `amount`")
+        return self
 
 
 class RejectApplication(_Action):

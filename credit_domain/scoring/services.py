@@ -1,7 +1,8 @@
 """Scoring use cases: score an account (store the result, update the account, audit, raise
 ``ScoreChanged``), recompute a business unit (nightly), read the latest score.
 
-Scores are recomputed when their inputs change: the installer subscribes to
+Scores are recomputed when their inputs change (and nightly: the monitoring scheduler's
+``rescore`` job calls :func:`rescore_accounts` per business unit): the installer subscribes to
 ``PaymentReceived``, ``InvoiceOverdue`` and ``BureauSignalRaised`` and rescoring happens in
 the same transaction as the change. A new :class:`CreditScore` row is stored when the
 result (score, grade, suggested limit) or the scorecard version differs from the last one;
@@ -168,10 +169,7 @@ def recompute_all(domain: Domain, *, business_unit_id: int | None = None,
     transaction; an account that fails is reported and the others go on."""
     result = RecomputeResult()
     with domain.read() as session:
-        stmt = select(CreditAccount.id).where(CreditAccount.status != AccountStatus.CLOSED)
-        if business_unit_id is not None:
-            stmt = stmt.where(CreditAccount.business_unit_id == business_unit_id)
-        ids = list(session.scalars(stmt.order_by(CreditAccount.id)))
+        ids = open_account_ids(session, business_unit_id)
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         try:
@@ -190,18 +188,34 @@ def recompute_all(domain: Domain, *, business_unit_id: int | None = None,
 
 
 def _recompute_chunk(domain: Domain, ids: list[int], trigger: str) -> int:
-    changed = 0
     with domain.uow(ActorRef.system("scoring")) as uow:
-        by_bu: dict[int, list[CreditAccount]] = {}
-        for acc in uow.session.scalars(select(CreditAccount).where(CreditAccount.id.in_(ids))):
-            by_bu.setdefault(acc.business_unit_id, []).append(acc)
-        for accounts in by_bu.values():
-            today = local_date(uow.now(), accounts[0].business_unit.timezone)
-            scored = {s.account_id: s for s in compute(
-                domain.policies, uow.session, [a.id for a in accounts], today, today=today)}
-            for acc in accounts:
-                changed += store(uow, acc, scored[acc.id], trigger) is not None
+        changed = rescore_accounts(uow, domain.policies, ids, trigger)
         uow.commit()
+    return changed
+
+
+def open_account_ids(session: Session, business_unit_id: int | None = None) -> list[int]:
+    """Every account that is not closed (optionally in one business unit), by id."""
+    stmt = select(CreditAccount.id).where(CreditAccount.status != AccountStatus.CLOSED)
+    if business_unit_id is not None:
+        stmt = stmt.where(CreditAccount.business_unit_id == business_unit_id)
+    return list(session.scalars(stmt.order_by(CreditAccount.id)))
+
+
+def rescore_accounts(uow: UnitOfWork, policies: PolicyStore, ids: list[int],
+                     trigger: str) -> int:
+    """Rescore these accounts today in the caller's unit of work (indicators by one SQL pass
+    per business unit); returns how many results changed. The caller commits."""
+    changed = 0
+    by_bu: dict[int, list[CreditAccount]] = {}
+    for acc in uow.session.scalars(select(CreditAccount).where(CreditAccount.id.in_(ids))):
+        by_bu.setdefault(acc.business_unit_id, []).append(acc)
+    for accounts in by_bu.values():
+        today = local_date(uow.now(), accounts[0].business_unit.timezone)
+        scored = {s.account_id: s for s in compute(
+            policies, uow.session, [a.id for a in accounts], today, today=today)}
+        for acc in accounts:
+            changed += store(uow, acc, scored[acc.id], trigger) is not None
     return changed
 
 

@@ -103,7 +103,7 @@ def test_sign_in_drill_down_and_export(server: str, browser) -> None:
     page.locator("#table-drill a.drill").first.click()  # level 4: a salesperson
     page.wait_for_url("**sales%3A**")
     page.locator("#table-drill a.drill").first.click()  # level 5: a customer
-    page.wait_for_url("**/dashboard/customer/**")
+    page.wait_for_url("**/customers/**")
     assert page.locator("#panel-score").count() == 1
     assert page.locator("#table-invoices").count() == 1
     page.screenshot(path=str(SHOTS / "dashboard-customer.png"), full_page=True)

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from bot.web.app import create_app
 from bot.web.chart_links import WebDashboardLinks
 from credit_domain.access import load_actor
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.analytics.customer import customer_tables, customer_view
 from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.analytics.tables import report_tables
@@ -58,7 +59,8 @@ def test_finance_sees_the_unit_and_drills_to_a_customer(site) -> None:
     team = client.get("/dashboard", params={"scope": "bu:IND,region:EAST,team:T1"})
     assert "王芳" in team.text and "丙电子" not in team.text
     customer = client.get("/dashboard", params={"scope": f"bu:IND,customer:{book.customer_a}"})
-    assert customer.url.path == f"/dashboard/customer/{book.a}"
+    assert customer.url.path == f"/customers/{book.customer_a}"  # the canonical address
+    assert customer.url.params["bu"] == "IND"
     text = customer.text
     assert "甲精密机械有限公司" in text and "¥37,000.00" in text  # available
     assert "¥6,000.00" in text and "2026-03-01" in text  # inv5's open part; its payment
@@ -71,6 +73,11 @@ def test_scope_is_enforced_on_every_page(site) -> None:
     assert client.get("/dashboard", params={"scope": "bu:CON"}).status_code == 403
     assert client.get(f"/dashboard/customer/{book.c}").status_code == 403  # team T2's
     assert client.get(f"/dashboard/customer/{book.e}").status_code == 403  # CON's
+    with rt.domain.read() as s:
+        customer_of = {a: s.get(CreditAccount, a).customer_id for a in (book.c, book.e)}
+    assert client.get(f"/customers/{customer_of[book.c]}").status_code == 403
+    assert client.get(f"/customers/{customer_of[book.e]}").status_code == 403
+    assert client.get(f"/customers/{book.customer_a}", params={"bu": "CON"}).status_code == 404
     assert client.get("/dashboard/export/overdue.xlsx",
                       params={"scope": "bu:CON"}).status_code == 403
     own = client.get("/dashboard")

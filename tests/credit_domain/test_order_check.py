@@ -62,7 +62,11 @@ def test_pass_reserves_and_block_says_why(domain: Domain) -> None:
     assert blocked.reasons[0].details["shortfall"] == money(10000)
     assert "10,000.00" in str(blocked.reasons[0].message)
     assert "超出可用额度 ¥1万" in blocked.reasons[0].message.render("zh_CN")
-    assert blocked.release_status == "not_available"  # the workflow is not connected
+    assert blocked.release_status == "opened"  # the workflow is connected
+    assert (blocked.release_reference or "").startswith("APP-")
+    domain.ports.pop(OPEN_RELEASE_APPLICATION)  # as when the workflow is not connected
+    alone = check(domain, shop.bu_id, "SO-3", "50000")
+    assert (alone.release_status, alone.release_reference) == ("not_available", None)
     with domain.read() as s:
         orders = {o.external_id: o for o in s.scalars(select(Order))}
         assert account_exposure(s, shop.account_id, TODAY).open_orders == money(60000)
@@ -70,7 +74,8 @@ def test_pass_reserves_and_block_says_why(domain: Domain) -> None:
     assert "10,000.00" not in (orders["SO-2"].block_reason or "")  # stored in the BU's language
     assert [(e.order_external_id, e.passed, e.reasons) for e in events
             if isinstance(e, OrderChecked)] == [("SO-1", True, ()),
-                                                ("SO-2", False, ("over_limit",))]
+                                                ("SO-2", False, ("over_limit",)),
+                                                ("SO-3", False, ("over_limit",))]
 
 
 def test_resending_returns_the_same_answer_and_reserves_once(domain: Domain) -> None:

@@ -49,7 +49,7 @@ def test_order_check_answers_pass_then_block_with_reasons(api: Any) -> None:
     assert answer["reasons"] == [{"code": "over_limit",
                                   "message": "订单超出可用额度 ¥1万（可用额度 ¥4万）。",
                                   "details": {"shortfall": "10000.00", "available": "40000.00"}}]
-    assert answer["release_application"] == {"status": "not_available", "reference": None}
+    assert answer["release_application"] == {"status": "opened", "reference": "APP-2026-000001"}
     again = client.post("/api/v1/orders/check", headers=auth(keys["ind"]), json={
         "business_unit": "IND", "customer_external_id": "C1", "external_id": "SO-2",
         "amount": "50000.00"})
