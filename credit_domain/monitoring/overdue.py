@@ -71,7 +71,7 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
             if candidate is not None:
                 reason = hold_reason(candidate, today, policy.overdue.hold).render(unit.locale)
                 if place_hold(uow, account_id, reason, ctx.actor, cause="overdue").changed:
-                    ctx.report.count(unit, "accounts put on hold")
+                    ctx.report.count(unit, "accounts put on hold beyond tolerance")
 
 
 def newly_overdue(session: Session, business_unit_id: int, today: dt.date,

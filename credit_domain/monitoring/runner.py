@@ -175,4 +175,14 @@ class JobContext:
                 m.not_before, m.dedupe_key))
         for a in uow.audits:
             self.report.changes.append(PlannedChange(a.action, a.entity_type, a.entity_id,
-                                                     a.reason))
+                                                     a.reason or _rule_summary(a.after)))
+
+
+def _rule_summary(after: Any) -> str | None:
+    """A rule firing has no reason of its own: say which rule and what each action did."""
+    if not isinstance(after, dict) or "rule" not in after:
+        return None
+    actions = "; ".join(f"{a.get('action')} {a.get('status')}"
+                        + (f" ({a['detail']})" if a.get("detail") else "")
+                        for a in after.get("actions", []))
+    return f"{after['rule']} ← {after.get('event')}" + (f": {actions}" if actions else "")

@@ -31,6 +31,10 @@ def test_jobs_and_outbox_commands(tmp_path: Path) -> None:
     assert "overdue-scan: ok (dry run: nothing was changed)" in dry.stdout
     would = int(re.search(r"Would send (\d+) message", dry.stdout).group(1))  # type: ignore[union-attr]
     assert pending() == before  # the dry run wrote nothing
+    # A rule's firing says which rule, on which event, and what its actions did.
+    fired = re.findall(r"rule\.fired credit_account \d+: (.*)", dry.stdout)
+    assert fired and all(re.match(r"[\w-]+ ← \w+: \w+ (done|unchanged|failed)", f)
+                         for f in fired), fired
 
     real = run("jobs", "run", "overdue-scan")
     assert real.returncode == 0 and "overdue-scan: ok" in real.stdout

@@ -97,7 +97,7 @@ def test_overdue_beyond_tolerance_puts_the_account_on_hold(any_domain: Domain,
 
     clock.advance(days=1)
     report = run(any_domain, "overdue-scan")
-    assert report.counts["accounts put on hold"] == 1
+    assert report.counts["accounts put on hold beyond tolerance"] == 1
     with any_domain.read() as s:
         account = s.get(CreditAccount, late)
         assert account.status == AccountStatus.ON_HOLD
