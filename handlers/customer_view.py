@@ -15,7 +15,9 @@ from credit_domain import applications as wf
 from credit_domain.analytics.tables import BUCKET_LABELS
 from credit_domain.applications.labels import KIND_LABELS, STATUS_LABELS, label
 from credit_domain.applications.models import OPEN_STATUSES
+from credit_domain.customer360 import events
 from credit_domain.customer360.services import AccountView, CustomerView, customer_view
+from credit_domain.customers.links import customer_path
 from credit_domain.customers.services import find_accounts
 from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import text_factory
@@ -27,17 +29,6 @@ _ = text_factory("handlers")
 
 MAX_CHOICES = 10
 SHOWN = 3  # signals, timeline entries, reasons
-EVENTS = {  # audit actions of the customer's timeline
-    "account.created": _("account opened"), "account.limit_changed": _("limit changed"),
-    "account.grade_changed": _("grade changed"), "account.note": _("note"),
-    "account.moved": _("account moved"), "account.folded": _("account merged"),
-    "hold.placed": _("put on hold"), "hold.released": _("hold released"),
-    "score.changed": _("score changed"), "rule.fired": _("rule fired"),
-    "order.reserved": _("order passed the credit check"),
-    "order.blocked": _("order blocked by the credit check"),
-    "order.released": _("order released"), "customer.renamed": _("renamed"),
-    "customer.merged": _("merged"),
-}
 
 
 @router.command("customer", aliases=["客户", "360", "客户360", "客户画像"],
@@ -100,28 +91,20 @@ def view_card(ctx: Context, customer_id: int) -> Card:
         sections.append(Section(title=ctx.t(_("Bureau")), text="\n".join(bureau)))
     if view.timeline:
         sections.append(Section(title=ctx.t(_("Recent")), text="\n".join(
-            f"{e.occurred_at:%Y-%m-%d} {_who(e.actor)} "
-            + (ctx.t(EVENTS[e.action]) if e.action in EVENTS else e.action)
+            f"{e.occurred_at:%Y-%m-%d} {events.actor_name(e.actor)} "
+            + ctx.t(events.label(e.action))
             + (f" — {e.reason}" if e.reason else "") for e in view.timeline)))
     buttons = [Button(s.number, "app.status", {"app": str(s.id)})
                for found in apps.values() for s in found][:2]
     if ctx.web is not None and view.accounts:
         buttons.append(Button(ctx.t(_("Open on the web")), url=ctx.web.sign_in(
-            ctx.person_id, f"/dashboard/customer/{view.accounts[0].account_id}")))
+            ctx.person_id, customer_path(view.customer_id))))
     subtitle = [f"USCC {view.uscc}" if view.uscc else None, view.industry,
                 ctx.t(_("group {name}", name=view.group_root)) if view.group_root else None]
     on_hold = any(a.status == "on_hold" for a in view.accounts)
     return Card(title=view.legal_name, subtitle=" · ".join(p for p in subtitle if p) or None,
                 sections=tuple(sections), buttons=tuple(buttons),
                 tone="danger" if on_hold else "info", key=f"customer:{customer_id}")
-
-
-def _who(actor_label: str) -> str:
-    """``person:3 王芳`` → ``王芳``; ``system:rules`` → ``creditbot``."""
-    kind, _sep, rest = actor_label.partition(":")
-    if kind == "person":
-        return rest.partition(" ")[2] or rest
-    return "creditbot"
 
 
 def account_sections(ctx: Context, a: AccountView, unit: str, currency: str,

@@ -35,7 +35,7 @@ def apply_effect(uow: UnitOfWork, app: Application) -> dict[str, Any]:
         account.updated_at = uow.now()
         after = {"credit_limit": str(account.credit_limit),
                  "payment_terms_days": account.payment_terms_days}
-        uow.audit("limit.changed", "account", account.id, business_unit_id=bu,
+        uow.audit("limit.changed", "credit_account", account.id, business_unit_id=bu,
                   before=before, after=after, reason=f"{app.number}: {app.reason}")
         uow.publish(LimitChanged(bu, account.id, old, account.credit_limit, reason=app.number))
         return {"type": "limit", "before": before, "after": after}
@@ -50,7 +50,7 @@ def apply_effect(uow: UnitOfWork, app: Application) -> dict[str, Any]:
         after = {"temporary_limit_id": temp.id, "amount": str(temp.amount),
                  "valid_from": temp.valid_from.isoformat(),
                  "valid_to": temp.valid_to.isoformat()}
-        uow.audit("temporary_limit.granted", "account", account.id, business_unit_id=bu,
+        uow.audit("temporary_limit.granted", "credit_account", account.id, business_unit_id=bu,
                   after=after, reason=f"{app.number}: {app.reason}")
         return {"type": "temporary_limit", "before": None, "after": after}
     return _release_order(uow, app)

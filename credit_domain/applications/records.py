@@ -44,7 +44,7 @@ class Who:
         """The audit trail's actor."""
         if self.person_id is not None:
             return ActorRef.person(self.person_id, self.name)
-        return ActorRef.system(f"rules:{self.rule}" if self.rule else self.name)
+        return ActorRef.system(f"rule:{self.rule}" if self.rule else self.name)
 
 
 def record(uow: UnitOfWork, app: Application, action: str, who: Who, *,

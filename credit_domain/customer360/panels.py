@@ -22,6 +22,7 @@ from credit_domain.bootstrap import Domain, installer
 from credit_domain.bureau.models import BureauSignal
 from credit_domain.bureau.services import latest_report, signal_text
 from credit_domain.bureau.signals import KIND_TEXT
+from credit_domain.customer360.events import actor_name, label, of_account
 from credit_domain.customer360.services import score_view
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Order
@@ -117,14 +118,13 @@ def timeline_panel(session: Session, account_id: int, as_of: dt.date) -> Custome
     rows = session.scalars(
         select(AuditEvent).where(
             AuditEvent.occurred_at <= day_end(account, as_of),
-            or_(and_(AuditEvent.entity_type == "credit_account",
-                     AuditEvent.entity_id == str(account_id)),
+            or_(of_account(account_id),
                 and_(AuditEvent.entity_type == "order",
                      AuditEvent.entity_id.in_(orders))))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(ACTIVITY_SHOWN))
     lines: list[tuple[Text | str, Text | str]] = [
-        (f"{e.occurred_at.date().isoformat()} · {e.action}",
-         " — ".join(p for p in (e.actor_label, e.reason) if p)) for e in rows]
+        (_("{date} · {what}", date=e.occurred_at.date().isoformat(), what=label(e.action)),
+         " — ".join(p for p in (actor_name(e.actor_label), e.reason) if p)) for e in rows]
     return CustomerPanel(_("Recent activity"), tuple(lines),
                          None if lines else _("Nothing recorded yet."))
 

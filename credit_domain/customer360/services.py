@@ -27,6 +27,7 @@ from credit_domain.bootstrap import Domain
 from credit_domain.bureau.report import BureauReport
 from credit_domain.bureau.services import latest_snapshot, recent_signals, signal_text
 from credit_domain.clock import local_date
+from credit_domain.customer360.events import of_accounts
 from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.customers.services import find_accounts
 from credit_domain.db.types import Money
@@ -331,8 +332,7 @@ def _timeline(session: Session, customer_id: int, ids: list[int], limit: int
         select(Order.id).where(Order.account_id.in_(ids)).order_by(Order.id.desc()).limit(50))]
     rows = session.scalars(
         select(AuditEvent).where(or_(
-            and_(AuditEvent.entity_type == "credit_account",
-                 AuditEvent.entity_id.in_([str(i) for i in ids])),
+            of_accounts([str(i) for i in ids]),
             and_(AuditEvent.entity_type == "customer", AuditEvent.entity_id == str(customer_id)),
             and_(AuditEvent.entity_type == "order", AuditEvent.entity_id.in_(order_ids)),
         )).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))

@@ -65,11 +65,12 @@ def expire(ctx: JobContext, uow: UnitOfWork, unit: Unit, limit_id: int, today: d
     account.updated_at = uow.now()
     uow.session.flush()
     after = account_exposure(uow.session, account.id, today)
-    uow.audit("temporary_limit.expired", "temporary_limit", limit.id,
+    uow.audit("temporary_limit.expired", "credit_account", account.id,
               business_unit_id=unit.id,
               before={"status": TemporaryLimitStatus.ACTIVE, "effective_limit":
                       before.effective_limit},
-              after={"status": limit.status, "effective_limit": after.effective_limit,
+              after={"temporary_limit_id": limit.id, "status": limit.status,
+                     "effective_limit": after.effective_limit,
                      "exposure": after.exposure, "available": after.available},
               reason=f"valid to {limit.valid_to.isoformat()}")
     uow.publish(LimitChanged(unit.id, account.id, before.effective_limit,

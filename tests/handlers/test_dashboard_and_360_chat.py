@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from credit_domain.access import load_actor
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.bootstrap import Domain
 from handlers.dashboard import DRILL_ACTION
@@ -40,6 +41,11 @@ def talk(domain: Domain, shop: Shop, web: FakeWeb) -> TestPlatform:
     platform = TestPlatform(domain, capabilities=EN_CARDS)
     platform.conversations.web = web
     return platform
+
+
+def customer_of(domain: Domain, account_id: int) -> int:
+    with domain.read() as s:
+        return s.get_one(CreditAccount, account_id).customer_id
 
 
 def fields(card: object) -> dict[str, str]:
@@ -114,7 +120,7 @@ def test_the_360_view_on_a_phone(talk: TestPlatform, domain: Domain, shop: Shop,
     assert f"{number}: temporary limit ¥100,000.00, in approval (李强)" in unit.text
     assert [b.label for b in view.buttons] == [number, "Open on the web"]
     assert web.signed[-1] == (person_id(domain, "liqiang"),
-                              f"/dashboard/customer/{shop.seeded.huawei}")
+                              f"/customers/{customer_of(domain, shop.seeded.huawei)}")
     [timeline] = talk.tap(view.buttons[0], user="liqiang")
     assert timeline.card is not None and timeline.card.sections[0].title == "Timeline"
 

@@ -20,6 +20,8 @@ from credit_domain.applications import (
 from credit_domain.audit.chain import verify_chains
 from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
+from credit_domain.customer360.events import label
+from credit_domain.customer360.services import customer_view
 from credit_domain.errors import Conflict, Forbidden, InvalidInput
 from credit_domain.events import ApplicationDecided, ApplicationSubmitted, LimitChanged
 from credit_domain.i18n import Text
@@ -114,6 +116,13 @@ def test_middle_request_walks_manager_then_finance_and_raises_the_limit(
     assert events[1].new_limit == Decimal("150000.00")
     assert recipients(org, "application.approved") == ["王芳", "陈静"]
     assert recipients(org, "application.no_longer_pending") == ["张伟"]
+    # The customer's 360° history shows the change, who made it and for which application.
+    with domain.read() as s:
+        customer_id = s.get_one(CreditAccount, org.account_id).customer_id
+    history = customer_view(domain, org.actor("finance2"), customer_id).timeline
+    change = next(e for e in history if e.action == "limit.changed")
+    assert change.reason and change.reason.startswith(app.number)
+    assert label(change.action).render("zh_CN") == "审批调整额度"
 
 
 def test_small_request_is_decided_by_the_sales_manager_alone(domain: Domain) -> None:

@@ -52,7 +52,7 @@ def test_a_rule_rejecting_at_submission_sends_no_approval_request(any_domain: Do
     assert outbox(org, "application.pending_approval") == []
     assert outbox(org, "application.no_longer_pending") == []
     assert recipients(org, "application.rejected") == ["王芳", "陈静"]
-    assert actors["application.rejected"] == "system:rules:high_risk_reject"
+    assert actors["application.rejected"] == "system:rule:high_risk_reject"
     assert actors["application.submitted"] == f"person:{org.ids['seller']} 王芳"
 
 

@@ -247,7 +247,7 @@ def test_a_high_risk_application_is_rejected_and_the_salesperson_told(
     with domain.read() as s:
         audit = s.scalars(select(AuditEvent).where(
             AuditEvent.action == "application.rejected")).one()
-    assert audit.actor_label == "system:rules:high-risk-auto-reject"
+    assert audit.actor_label == "system:rule:high-risk-auto-reject"
 
 
 def test_without_the_workflow_a_decision_is_recorded_as_not_available(domain: Domain) -> None:
