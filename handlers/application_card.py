@@ -192,6 +192,8 @@ def buttons_for(view: AppView, reader_id: int | None, f: Fmt) -> tuple[Button, .
             Button(f.t(_("Reject")), "app.reject", on_step, "danger", needs_reason=True),
             Button(f.t(_("Return")), "app.return", on_step, needs_reason=True),
             Button(f.t(_("Comment")), "app.comment", app, needs_reason=True),
+            *((Button(f.t(_("Transfer")), "app.transfer", on_step),) if step.transferable
+              else ()),
         )
     if not view.is_requester(reader_id):
         return ()

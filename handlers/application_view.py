@@ -51,6 +51,7 @@ class StepView:
     opened_at: dt.datetime | None
     due_at: dt.datetime | None
     people: tuple[Decider, ...]
+    transferable: bool = False  # the policy lets an approver hand it to a colleague (转交)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ def load(session: Session, reader: Actor, ref: int | str, now: dt.datetime) -> A
         requester=requester, owner_id=app.account.owner_id, account_id=app.account_id,
         customer=app.account.customer.legal_name, unit=unit,
         steps=tuple(StepView(s.id, s.position, step_title(s.name, s.role), s.kind, s.status,
-                             s.opened_at, s.due_at, tuple(people.get(s.id, ())))
+                             s.opened_at, s.due_at, tuple(people.get(s.id, ())),
+                             s.allow_transfer)
                     for s in steps),
         comments=tuple(Event(c.at, c.actor_name, c.action, c.note) for c in reversed(comments)),
         last=Event(last.at, last.actor_name, last.action, last.note) if last else None,

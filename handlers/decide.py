@@ -97,6 +97,36 @@ def comment(ctx: Context, action: CardAction) -> Replies:
         uow, ctx.actor, app, reason_of(action)))
 
 
+@router.action("app.transfer")
+def transfer_form(ctx: Context, action: CardAction) -> Reply:
+    """转交: choose the colleague (same role, same business unit) to hand the step to."""
+    app_id, step_id = ids_of(action.value)
+    view = view_of(ctx, app_id)
+    with ctx.uow() as uow:
+        people = wf.transfer_candidates(uow, ctx.actor, app_id, step_id=step_id)
+    if not people:
+        raise InvalidInput(_("Nobody else holds your role for this customer, so there is no "
+                             "one to transfer {number} to.", number=view.number))
+    return Reply(form=Form(
+        title=ctx.t(_("Transfer {number}", number=view.number)), action_id="app.transfer.form",
+        inputs=(Input("to", ctx.t(_("Transfer to")), "select",
+                      options=tuple((str(p.person_id), p.name) for p in people)),
+                Input("note", ctx.t(_("Note for them")), "multiline", required=False)),
+        value=dict(action.value), submit_label=ctx.t(_("Transfer")),
+        intro=ctx.t(_("{number} · {customer}. Your colleague is asked at once and you are no "
+                      "longer.", number=view.number, customer=view.customer))))
+
+
+@router.action("app.transfer.form")
+def transferred(ctx: Context, action: CardAction) -> Replies:
+    to = (action.form.get("to") or "").strip()
+    if not to.isdigit():
+        raise InvalidInput(_("Choose the colleague to transfer to."))
+    note = (action.form.get("note") or "").strip() or None
+    return tapped(ctx, action, lambda uow, app, step: wf.transfer(
+        uow, ctx.actor, app, int(to), step_id=step, note=note))
+
+
 @router.action("app.withdraw")
 def withdraw(ctx: Context, action: CardAction) -> Replies:
     return tapped(ctx, action, lambda uow, app, _step: wf.withdraw(
@@ -231,8 +261,26 @@ def comment_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.comment(uow, ctx.actor, app, rest))
 
 
+@router.command("transfer", aliases=["转交", "转办"], usage=_("transfer APP-… COLLEAGUE [NOTE]"),
+                summary=_("Hand your approval step to a colleague with the same role"),
+                examples=("转交 APP-2026-000123 孙浩 我出差，请代为审批",), order=44, hidden=True)
+def transfer_command(ctx: Context, args: Args) -> Reply:
+    def service(uow: UnitOfWork, app_id: int, rest: str) -> None:
+        name, _sep, note = rest.strip().partition(" ")
+        people = wf.transfer_candidates(uow, ctx.actor, app_id)
+        wanted = name.casefold()
+        match = [p for p in people if wanted and wanted in (
+            p.name.casefold(), (p.email or "").casefold(), (p.email or "").split("@")[0])]
+        if len(match) != 1:
+            raise InvalidInput(_("Transfer to whom? You can hand this step to: {names}.",
+                                 names="、".join(p.name for p in people) or "—"))
+        wf.transfer(uow, ctx.actor, app_id, match[0].person_id, note=note.strip() or None)
+
+    return by_command(ctx, args, service)
+
+
 @router.command("withdraw", aliases=["撤回", "撤销申请"], usage=_("withdraw APP-… [REASON]"),
-                summary=_("Withdraw your application"), order=44, hidden=True)
+                summary=_("Withdraw your application"), order=45, hidden=True)
 def withdraw_command(ctx: Context, args: Args) -> Reply:
     return by_command(ctx, args, lambda uow, app, rest: wf.withdraw(
         uow, ctx.actor, app, rest or None))
@@ -240,7 +288,7 @@ def withdraw_command(ctx: Context, args: Args) -> Reply:
 
 @router.command("resubmit", aliases=["重新提交"], usage=_("resubmit APP-… [AMOUNT] [REASON]"),
                 summary=_("Resubmit a returned application, amended as you say"),
-                examples=("resubmit APP-2026-000123 18万 已补充担保函",), order=45, hidden=True)
+                examples=("resubmit APP-2026-000123 18万 已补充担保函",), order=46, hidden=True)
 def resubmit_command(ctx: Context, args: Args) -> Reply:
     number, rest = number_of(args)
     view = view_of(ctx, number)

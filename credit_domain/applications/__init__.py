@@ -20,6 +20,7 @@ from credit_domain.applications.decisions import (
     reject,
     return_for_info,
     transfer,
+    transfer_candidates,
 )
 from credit_domain.applications.errors import AlreadyDecided, NotYourTurn
 from credit_domain.applications.models import (
@@ -87,5 +88,6 @@ __all__ = [
     "suggest",
     "timeline",
     "transfer",
+    "transfer_candidates",
     "withdraw",
 ]

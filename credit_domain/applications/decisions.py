@@ -10,6 +10,8 @@ double tap, a retried delivery or two approvers tapping at once change state onc
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 
 from credit_domain.access import Actor
@@ -198,10 +200,7 @@ def transfer(uow: UnitOfWork, actor: Actor, application_id: int, to_person_id: i
     target = uow.session.get(Person, to_person_id)
     if target is None or not target.active:
         raise NotFound(_("Person {id} is not enrolled.", id=to_person_id))
-    scope = requester_scope(uow.session, app.account, app.requester_id)
-    taken = {a.person_id for a in step_assignments(uow.session, step)}
-    colleagues = {p.id for p in role_holders(uow.session, scope, Role(mine.role),
-                                             unit_wide=True, exclude=taken)}
+    colleagues = {p.id for p in _colleagues(uow, app, step, mine)}
     if target.id not in colleagues:
         raise Forbidden(_("{name} cannot take this step: they need the role {role} in this "
                           "business unit, must not be the requester, and must not already "
@@ -229,6 +228,36 @@ def transfer(uow: UnitOfWork, actor: Actor, application_id: int, to_person_id: i
                            name=actor.name, step=step_title(step.name, step.role),
                            target=target.name))
     return new
+
+
+def _colleagues(uow: UnitOfWork, app: Application, step: ApprovalStep,
+                mine: StepAssignment) -> list[Person]:
+    """Who may take ``mine`` over: the same role in the business unit, not the requester, not
+    already asked in this step."""
+    scope = requester_scope(uow.session, app.account, app.requester_id)
+    taken = {a.person_id for a in step_assignments(uow.session, step)}
+    return list(role_holders(uow.session, scope, Role(mine.role), unit_wide=True,
+                             exclude=taken))
+
+
+class Colleague(NamedTuple):
+    person_id: int
+    name: str
+    email: str | None
+
+
+def transfer_candidates(uow: UnitOfWork, actor: Actor, application_id: int, *,
+                        step_id: int | None = None) -> list[Colleague]:
+    """The colleagues the actor may hand their pending step to (by name), or the error that
+    says why they cannot transfer it (not theirs, already decided, the policy forbids it)."""
+    app = uow.session.get(Application, application_id)
+    if app is None:
+        raise NotFound(_("Application {id} does not exist.", id=application_id))
+    step, mine = my_assignment(uow, app, actor, step_id)
+    if not step.allow_transfer:
+        raise Forbidden(_("The approval policy does not allow transferring this step."))
+    return sorted((Colleague(p.id, p.name, p.email) for p in _colleagues(uow, app, step, mine)),
+                  key=lambda c: c.name)
 
 
 def comment(uow: UnitOfWork, actor: Actor, application_id: int, text: str) -> None:

@@ -16,6 +16,8 @@ from credit_domain import applications as wf
 from credit_domain.accounts.models import TemporaryLimit
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
+from credit_domain.orgs.models import BusinessUnit, Role
+from tests.factories import World
 from tests.handlers.apps import (
     EN_CARDS,
     Shop,
@@ -69,11 +71,12 @@ def test_the_approval_card_has_the_facts_the_route_and_the_decisions(
         "○ 2. finance manager (any one): Emma Li、张伟"]
     assert [(b.label, b.action_id, b.style, b.needs_reason) for b in card.card.buttons] == [
         ("Approve", "app.approve", "primary", False), ("Reject", "app.reject", "danger", True),
-        ("Return", "app.return", "default", True), ("Comment", "app.comment", "default", True)]
+        ("Return", "app.return", "default", True), ("Comment", "app.comment", "default", True),
+        ("Transfer", "app.transfer", "default", False)]
     assert card.card.footer == "Your decision is needed (sales manager)."
     chinese = notification(domain, "application.pending_approval", "liqiang")
     assert chinese.card is not None and [b.label for b in chinese.card.buttons] == [
-        "同意", "驳回", "退回", "评论"]
+        "同意", "驳回", "退回", "评论", "转交"]
 
 
 def test_approving_updates_the_card_and_asks_the_next_step(talk: TestPlatform, domain: Domain,
@@ -257,6 +260,55 @@ def test_a_suggested_draft_is_submitted_with_one_tap(talk: TestPlatform, domain:
         ("application.pending_approval", "李强")]
 
 
+def add_sales_manager(domain: Domain, name: str, login: str) -> None:
+    """A second sales manager of the business unit, in another team."""
+    with domain.uow() as uow:
+        w = World(uow.session, uow.now())
+        ind = uow.session.scalars(select(BusinessUnit).where(BusinessUnit.code == "IND")).one()
+        w.person(name, (ind, Role.SALES_MANAGER, w.team(ind, "IND-E2")), login=login)
+        uow.commit()
+
+
+def test_an_approver_transfers_the_step_to_a_colleague(talk: TestPlatform, domain: Domain,
+                                                        number: str) -> None:
+    [none] = talk.tap(button(approval_card(domain, "liqiang"), "app.transfer"), user="liqiang")
+    assert none.text == (f"⚠️ Nobody else holds your role for this customer, so there is no "
+                         f"one to transfer {number} to.")
+    add_sales_manager(domain, "孙浩", "sunhao")
+    [asked] = talk.tap(button(approval_card(domain, "liqiang"), "app.transfer"), user="liqiang")
+    assert asked.form is not None and asked.form.title == f"Transfer {number}"
+    [to, note] = asked.form.inputs
+    assert (to.kind, [label for _v, label in to.options]) == ("select", ["孙浩"])
+    assert (note.name, note.required) == ("note", False)
+    submit = Button("submit", asked.form.action_id, dict(asked.form.value))
+    [card] = talk.tap(submit, user="liqiang", form={"to": to.options[0][0], "note": "我出差"})
+    assert card.replace_original and card.card is not None and card.card.buttons == ()
+    assert route_lines(card)[0] == ("▶ 1. sales manager (any one): 李强 transferred 09:00 — "
+                                    "我出差; 孙浩 — waiting since 09:00, due 17:00")
+    theirs = approval_card(domain, "sunhao")
+    assert theirs.card is not None and actions(theirs)[:2] == ["app.approve", "app.reject"]
+    told = notification(domain, "application.transferred", "wangfang", "en")
+    assert told.text is not None and told.text.startswith(
+        f"{number}: 李强 transferred sales manager to 孙浩")
+    # Submitted again (an old form): nothing changes and 李强 is told it is no longer his.
+    latest_card, again = talk.tap(submit, user="liqiang", form={"to": to.options[0][0]})
+    assert latest_card.card is not None and latest_card.card.buttons == ()
+    assert again.text == f"⚠️ {number}: this step was already transferred by 李强 at 09:00."
+
+
+def test_transfer_by_command_names_the_colleagues(talk: TestPlatform, domain: Domain,
+                                                 number: str) -> None:
+    add_sales_manager(domain, "孙浩", "sunhao")
+    [who] = talk.push(f"转交 {number} 赵敏", user="liqiang")
+    assert who.text == "⚠️ Transfer to whom? You can hand this step to: 孙浩."
+    assert outbox(domain, "application.pending_approval") == [
+        ("application.pending_approval", "李强")]  # nothing changed
+    [card] = talk.push(f"转交 {number} 孙浩 我出差", user="liqiang")
+    assert card.card is not None and "孙浩 — waiting since 09:00" in route_lines(card)[0]
+    [refused] = talk.push(f"transfer {number} 李强", user="wangfang")
+    assert refused.text == f"⚠️ You cannot decide your own application {number}."
+
+
 def test_decisions_by_command(talk: TestPlatform, domain: Domain, number: str) -> None:
     [early] = talk.push(f"approve {number}", user="emma")
     assert early.text == f"⚠️ {number} is still with 李强; it comes to you after them."
@@ -289,7 +341,8 @@ def test_reminders_bring_a_fresh_approval_card(talk: TestPlatform, domain: Domai
     assert reminder.text is not None and reminder.text.startswith(
         f"Reminder: {number} awaits your decision")
     assert not reminder.replace_original  # a new message, with the decision buttons
-    assert actions(reminder) == ["app.approve", "app.reject", "app.return", "app.comment"]
+    assert actions(reminder) == ["app.approve", "app.reject", "app.return", "app.comment",
+                                "app.transfer"]
 
 
 def test_cc_readers_and_channels_are_informed(domain: Domain, shop: Shop) -> None:
