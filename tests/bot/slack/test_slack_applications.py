@@ -122,7 +122,8 @@ def test_apply_in_the_modal_then_approve_on_the_cards(slack: SlackApp) -> None:
     assert f"{number}: your decision is needed" in asked.body["text"]
     assert "*Available*\n¥400,000.00" in shown and "*Overdue*\n¥50,000.00" in shown
     assert [e["text"]["text"] for b in asked.body["blocks"] if b["type"] == "actions"
-            for e in b["elements"]] == ["Approve", "Reject", "Return", "Comment"]
+            for e in b["elements"]] == ["Approve", "Reject", "Return", "Comment",
+                                          "Transfer"]
 
     tap(slack, asked, "Approve", user="ULIQIANG",
         trigger="tr-li")
