@@ -87,6 +87,7 @@ class Button:
     url: str | None = None  # a link button instead of a callback
     confirm: str | None = None  # ask "are you sure?" first where the platform can
     needs_reason: bool = False  # the adapter asks for a reason (modal/form) before sending
+    prompt: str | None = None  # what that text is called, when not a reason ("Comment")
 
 
 @dataclass(frozen=True)
@@ -217,14 +218,14 @@ def card_from_json(data: Mapping[str, Any]) -> Card:
 def button_to_json(b: Button) -> dict[str, Any]:
     return {"label": b.label, "action_id": b.action_id, "value": dict(b.value),
             "style": b.style, "url": b.url, "confirm": b.confirm,
-            "needs_reason": b.needs_reason}
+            "needs_reason": b.needs_reason, "prompt": b.prompt}
 
 
 def button_from_json(b: Mapping[str, Any]) -> Button:
     return Button(str(b["label"]), str(b.get("action_id", "")),
                   {str(k): str(v) for k, v in dict(b.get("value") or {}).items()},
                   b.get("style", "default"), b.get("url"), b.get("confirm"),
-                  bool(b.get("needs_reason", False)))
+                  bool(b.get("needs_reason", False)), b.get("prompt"))
 
 
 def form_to_json(form: Form) -> dict[str, Any]:

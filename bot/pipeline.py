@@ -198,8 +198,10 @@ class Conversations:
     def _pick(self, ctx: Context, button: Button) -> list[Reply]:
         if button.needs_reason:
             ctx.begin_dialogue("reason", data={"button": button_to_json(button)})
-            return [Reply(text=ctx.t(_("{action}: please give a reason (or cancel).",
-                                       action=button.label)))]
+            asked = (_("{action}: please write {what} (or cancel).", action=button.label,
+                       what=button.prompt.lower()) if button.prompt
+                     else _("{action}: please give a reason (or cancel).", action=button.label))
+            return [Reply(text=ctx.t(asked))]
         return self._act(ctx, button.action_id, button.value, {})
 
     def _act(self, ctx: Context, action_id: str, value: Any, form: dict[str, str]
@@ -289,7 +291,7 @@ def wants_reason(action: CardAction, capabilities: Capabilities) -> bool:
 def reason_button(action: CardAction) -> Button:
     ref = action.message_ref or {}
     return Button(str(ref.get("label") or action.action_id), action.action_id,
-                  dict(action.value), needs_reason=True)
+                  dict(action.value), needs_reason=True, prompt=ref.get("prompt"))
 
 
 def tap_key(action: CardAction, actor: Actor) -> str:

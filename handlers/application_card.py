@@ -191,7 +191,8 @@ def buttons_for(view: AppView, reader_id: int | None, f: Fmt) -> tuple[Button, .
             Button(f.t(_("Approve")), "app.approve", on_step, "primary"),
             Button(f.t(_("Reject")), "app.reject", on_step, "danger", needs_reason=True),
             Button(f.t(_("Return")), "app.return", on_step, needs_reason=True),
-            Button(f.t(_("Comment")), "app.comment", app, needs_reason=True),
+            Button(f.t(_("Comment")), "app.comment", app, needs_reason=True,
+                   prompt=f.t(_("Your comment"))),
             *((Button(f.t(_("Transfer")), "app.transfer", on_step),) if step.transferable
               else ()),
         )
@@ -201,7 +202,8 @@ def buttons_for(view: AppView, reader_id: int | None, f: Fmt) -> tuple[Button, .
                       confirm=f.t(_("Withdraw {number}? No limit will change.",
                                     number=view.number)))
     if view.status == ApplicationStatus.PENDING:
-        return (Button(f.t(_("Comment")), "app.comment", app, needs_reason=True), withdraw)
+        return (Button(f.t(_("Comment")), "app.comment", app, needs_reason=True,
+                       prompt=f.t(_("Your comment"))), withdraw)
     if view.status == ApplicationStatus.RETURNED:
         return (Button(f.t(_("Resubmit")), "app.resubmit", app, "primary"), withdraw)
     if view.status == ApplicationStatus.DRAFT:

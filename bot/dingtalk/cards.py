@@ -59,7 +59,8 @@ def card_params(card: Card, *, decided: str | None = None) -> dict[str, str]:
 def slot_meanings(card: Card) -> list[dict[str, Any]]:
     """What slots btn1… stand for, stored with the sent card."""
     return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label,
-             "needs_reason": b.needs_reason} for b in callback_buttons(card)[:SLOTS]]
+             "needs_reason": b.needs_reason, "prompt": b.prompt}
+            for b in callback_buttons(card)[:SLOTS]]
 
 
 def decision_text(card: Card, tapped_key: str | None) -> str:

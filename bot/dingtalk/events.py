@@ -87,7 +87,8 @@ def parse_card_callback(data: Mapping[str, Any], *, delivery_id: str,
         action_id = str(meaning["action_id"])
         value = {str(k): str(v) for k, v in dict(meaning.get("value") or {}).items()}
         if meaning.get("needs_reason"):
-            ref.update(needs_reason=True, label=str(meaning.get("label") or ""))
+            ref.update(needs_reason=True, label=str(meaning.get("label") or ""),
+                       prompt=meaning.get("prompt"))
     envelope = Envelope(platform=PLATFORM, tenant="", user_id=str(msg.user_id),
                         conversation_id=str(msg.user_id), event_id=delivery_id,
                         is_direct=True, raw=dict(data))

@@ -61,7 +61,7 @@ def _button(b: Button, index: int, message_id: int, labels: dict[str, str]) -> M
         '<button type="button" class="{}" data-message="{}" data-index="{}" '
         'data-needs-reason="{}" data-confirm="{}" data-reason-label="{}">{}</button>'
     ).format(style, message_id, index, "1" if b.needs_reason else "", b.confirm or "",
-             labels.get("reason", "Reason"), b.label)
+             b.prompt or labels.get("reason", "Reason"), b.label)
 
 
 def form_html(form: Form, message_id: int, labels: dict[str, str]) -> Markup:

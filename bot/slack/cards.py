@@ -46,7 +46,8 @@ def _cut(text: str, limit: int) -> str:
 
 def encode_button(button: Button) -> str:
     value = json.dumps({"a": button.action_id, "v": dict(button.value),
-                        "r": 1 if button.needs_reason else 0, "l": button.label[:75]},
+                        "r": 1 if button.needs_reason else 0, "l": button.label[:75],
+                        **({"p": button.prompt[:75]} if button.prompt else {})},
                        ensure_ascii=False, separators=(",", ":"))
     if len(value) > 2000:
         raise ValueError(f"button value of {button.action_id!r} exceeds Slack's 2000 characters")
@@ -57,7 +58,7 @@ def decode_button(value: str) -> Button:
     data = json.loads(value or "{}")
     return Button(str(data.get("l", "")), str(data.get("a", "")),
                   {str(k): str(v) for k, v in dict(data.get("v") or {}).items()},
-                  needs_reason=bool(data.get("r")))
+                  needs_reason=bool(data.get("r")), prompt=data.get("p"))
 
 
 def reply_message(reply: Reply, locale: str) -> dict[str, Any]:
@@ -138,7 +139,7 @@ def reason_modal(button: Button, metadata: Mapping[str, Any], locale: str) -> di
         "close": _plain(_("Cancel").render(locale), 24),
         "private_metadata": _metadata(metadata),
         "blocks": [{"type": "input", "block_id": "reason",
-                    "label": _plain(_("Reason").render(locale), 2000),
+                    "label": _plain(button.prompt or _("Reason").render(locale), 2000),
                     "element": {"type": "plain_text_input", "action_id": "value",
                                 "multiline": True, "min_length": 1, "max_length": 2000}}],
     }

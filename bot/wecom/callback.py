@@ -115,7 +115,8 @@ class WeComCallback:
             ref["card_key"] = copy.card_key
             meaning = cards.meaning_of(action.action_id, action.value, copy.buttons)
             if meaning is not None and meaning.get("needs_reason"):
-                ref.update(needs_reason=True, label=str(meaning.get("label") or ""))
+                ref.update(needs_reason=True, label=str(meaning.get("label") or ""),
+                           prompt=meaning.get("prompt"))
             if code:
                 await asyncio.to_thread(self.sent.renew_response_code, task_id, code,
                                         RESPONSE_CODE_TTL)

@@ -82,7 +82,8 @@ def _button(b: Button) -> dict[str, Any]:
 def button_meanings(card: Card) -> list[dict[str, Any]]:
     """What each callback button stands for, stored with the sent card."""
     return [{"action_id": b.action_id, "value": dict(b.value), "label": b.label,
-             "needs_reason": b.needs_reason} for b in callback_buttons(card)]
+             "needs_reason": b.needs_reason, "prompt": b.prompt}
+            for b in callback_buttons(card)]
 
 
 def meaning_of(action_id: str, value: Mapping[str, str],

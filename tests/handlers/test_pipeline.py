@@ -97,6 +97,8 @@ def test_a_reason_is_asked_for_on_a_text_only_platform(domain: Domain, seeded: A
         return Reply(card=Card("APP-1", buttons=(
             Button("Approve", "test.approve", {"app": "1"}, "primary"),
             Button("Reject", "test.reject", {"app": "1"}, "danger", needs_reason=True),
+            Button("Comment", "test.reject", {"app": "1"}, needs_reason=True,
+                   prompt="Your comment"),
             Button("Open", url="https://example.com/app/1"))))
 
     @registry.action("test.reject")
@@ -107,7 +109,12 @@ def test_a_reason_is_asked_for_on_a_text_only_platform(domain: Domain, seeded: A
     cli = TestPlatform(domain, capabilities=TEXT_ONLY)
     card, _hint = cli.push("decide", user="liqiang")
     assert card.card is not None
-    assert [b.label for b in card.card.buttons] == ["1. Approve", "2. Reject", "Open"]
+    assert [b.label for b in card.card.buttons] == ["1. Approve", "2. Reject", "3. Comment",
+                                                    "Open"]
+    [ask] = cli.push("3", user="liqiang")  # a text that is not a reason is called what it is
+    assert ask.text == "Comment: please write your comment (or cancel)."
+    cli.push("cancel", user="liqiang")
+    card, _hint = cli.push("decide", user="liqiang")
     [ask] = cli.push("2", user="liqiang")
     assert ask.text == "Reject: please give a reason (or cancel)."
     [done] = cli.push("exposure too high", user="liqiang")

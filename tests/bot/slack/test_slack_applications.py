@@ -163,9 +163,13 @@ def test_reject_through_the_reason_modal_and_the_home_tab(slack: SlackApp) -> No
     assert f"{number} · 华为技术有限公司 · temporary limit · ¥50,000.00 · 王芳" in texts(
         published.body["view"]["blocks"])
 
+    tap(slack, asked, "Comment", user="ULIQIANG", trigger="tr-c")  # then closed unsent
+    [commenting] = fake.wait_for("views.open")
+    assert [b["label"]["text"] for b in commenting.body["view"]["blocks"]] == ["Your comment"]
     tap(slack, asked, "Reject", user="ULIQIANG", trigger="tr-r")
-    [modal] = fake.wait_for("views.open")
+    [_commenting, modal] = fake.wait_for("views.open", count=2)
     assert modal.body["view"]["callback_id"] == "creditbot_reason"
+    assert [b["label"]["text"] for b in modal.body["view"]["blocks"]] == ["Reason"]
     interact(slack, {
         "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "ULIQIANG"},
         "view": {"id": "V-reason", "type": "modal", "callback_id": "creditbot_reason",
