@@ -20,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Runtime
 from bot.observability import REGISTRY, OutboxCollector, request_middleware
+from bot.web import fonts
 from bot.web.auth import auth_routes, secret_key
 from bot.web.templating import STATIC
 
@@ -49,6 +50,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime),
                        session_cookie="creditbot_session", same_site="lax",
                        max_age=12 * 3600)
+    app.include_router(fonts.router)  # before the /static mount, which would shadow it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.middleware("http")(request_middleware())
     per_app = CollectorRegistry()

@@ -86,6 +86,9 @@ def test_sign_in_drill_down_and_export(server: str, browser) -> None:
     page.wait_for_url("**/dashboard")
     assert page.locator("h1").inner_text().startswith("信用看板")
     page.wait_for_function("() => !!window.Chart && !!Chart.getChart('chart-aging')")
+    # Chinese is drawn in a real font even where the system has none (served by creditbot).
+    assert page.evaluate("[...document.fonts].some(f => f.family.includes('creditbot CJK')"
+                         " && f.status === 'loaded')")
     page.screenshot(path=str(SHOTS / "dashboard-all.png"), full_page=True)
 
     drill = page.locator("#table-drill a.drill")

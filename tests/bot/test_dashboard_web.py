@@ -32,6 +32,15 @@ def signed_in(rt, person_id: int) -> TestClient:
     return client
 
 
+def test_the_cjk_font_is_served_for_browsers_without_one(site) -> None:
+    rt, _book = site
+    client = TestClient(create_app(rt))  # no sign-in needed: the sign-in page is Chinese too
+    font = client.get("/static/fonts/cjk-sans.otf")
+    assert font.status_code == 200 and font.headers["content-type"] == "font/otf"
+    assert font.content[:4] == b"OTTO" and "immutable" in font.headers["cache-control"]
+    assert "/static/fonts/cjk-sans.otf" in client.get("/static/app.css").text
+
+
 def test_pages_need_sign_in(site) -> None:
     rt, _book = site
     client = TestClient(create_app(rt))
