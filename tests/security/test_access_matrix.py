@@ -34,9 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
 
-import credit_domain.db.models  # noqa: F401  (every table on the metadata)
 from credit_domain.access import Actor, load_actor
 from credit_domain.accounts.holds import place_hold, place_hold_as, release_hold_as
 from credit_domain.accounts.snapshot import credit_snapshot
@@ -50,13 +48,13 @@ from credit_domain.applications.submission import resubmit, submit_draft, sugges
 from credit_domain.bootstrap import Domain
 from credit_domain.customer360.services import customer_view
 from credit_domain.customers.services import find_accounts
-from credit_domain.db.base import Base
 from credit_domain.errors import DomainError, Forbidden
 from credit_domain.importing.service import import_file
 from credit_domain.ledger.services.merge import merge_customers
 from credit_domain.orgs.models import Role
 from credit_domain.scoring.services import show_score
 from tests.factories import World
+from tests.security.state import fingerprint
 
 # -- where the actor sits relative to the customer's account -----------------------------------
 OWN = "own team"  # the account's team (the salesperson owns it; the manager leads the team;
@@ -345,24 +343,6 @@ assert set(ACTIONS) == set(TABLE)
 
 
 # -- checking a cell ---------------------------------------------------------------------------
-MUTABLE = {"credit_accounts": "id, status, credit_limit, version, customer_id, hold_reason",
-           "applications": "id, status, version, requester_id, round",
-           "step_assignments": "id, status, person_id",
-           "customers": "id, merged_into_id, uscc"}
-
-
-def fingerprint(domain: Domain) -> dict[str, Any]:
-    """Every table's row count and the rows that decide credit: a refusal changes none."""
-    with domain.read() as s:
-        state: dict[str, Any] = {
-            t.name: s.scalar(select(func.count()).select_from(t))
-            for t in Base.metadata.sorted_tables}
-        for table, cols in MUTABLE.items():
-            state[f"{table}:rows"] = [tuple(r) for r in s.execute(
-                text(f"SELECT {cols} FROM {table} ORDER BY id"))]
-    return state
-
-
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
