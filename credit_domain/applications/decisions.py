@@ -97,6 +97,8 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
     if step_id is not None:
         stmt = stmt.where(ApprovalStep.id == step_id)
     rows = uow.session.execute(stmt).all()
+    if not rows and not _may_see(uow, app, actor):
+        raise _not_an_approver(app, actor, action)
     if step_id is not None:
         step = uow.session.get(ApprovalStep, step_id)
         if step is None or step.application_id != app.id:
@@ -121,9 +123,21 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
                                  now=uow.now(), timezone=timezone_of(uow.session, app))
         if mine.status == AssignmentStatus.CANCELLED:
             raise _step_conflict(uow, app, step)
-    raise refuse(actor, action, target,
-                 _("You are not an approver of {number} at this step.", number=app.number),
-                 business_unit_id=app.business_unit_id)
+    raise _not_an_approver(app, actor, action)
+
+
+def _may_see(uow: UnitOfWork, app: Application, actor: Actor) -> bool:
+    """Someone never asked to decide ``app`` learns its state (who decided, when) only if
+    they may see it; anyone else is refused before anything about it is said."""
+    from credit_domain.applications.queries import can_see_application
+
+    return can_see_application(uow.session, actor, app)
+
+
+def _not_an_approver(app: Application, actor: Actor, action: str) -> Exception:
+    return refuse(actor, action, f"application:{app.number}",
+                  _("You are not an approver of {number} at this step.", number=app.number),
+                  business_unit_id=app.business_unit_id)
 
 
 def _require_role(app: Application, actor: Actor, mine: StepAssignment, action: str) -> None:

@@ -57,14 +57,17 @@ def visible(actor: Actor) -> ColumnElement[bool]:
         account_scope(actor))
 
 
+def can_see_application(session: Session, actor: Actor, app: Application) -> bool:
+    return actor.is_system or actor.person_id in (app.cc_person_ids or []) or (
+        session.scalar(select(Application.id).join(CreditAccount).where(
+            Application.id == app.id, visible(actor))) is not None)
+
+
 def require_application(session: Session, actor: Actor, ref: int | str, *,
                         action: str = "see") -> Application:
     """The application, if ``actor`` may see it (also when they are only CC'd)."""
     app = find_application(session, ref)
-    allowed = actor.is_system or actor.person_id in (app.cc_person_ids or []) or (
-        session.scalar(select(Application.id).join(CreditAccount).where(
-            Application.id == app.id, visible(actor))) is not None)
-    if not allowed:
+    if not can_see_application(session, actor, app):
         raise refuse(actor, action, f"application:{app.number}",
                      _("You may not see credit application {number}.", number=app.number),
                      business_unit_id=app.business_unit_id)

@@ -333,8 +333,11 @@ def _require_person(actor: Actor, action: str, target: str) -> None:
 def _require_requester(uow: UnitOfWork, app: Application, actor: Actor, action: str) -> None:
     if actor.person_id is not None and actor.person_id == app.requester_id:
         return
+    # A suggestion has no requester yet: the account's owner, who is asked to review it,
+    # and the unit's credit admins act on it.
     if app.requester_id is None and (actor.is_system or actor.has_role(
-            app.business_unit_id, Role.CREDIT_ADMIN)):
+            app.business_unit_id, Role.CREDIT_ADMIN) or (
+            actor.person_id is not None and actor.person_id == app.account.owner_id)):
         return
     raise refuse(actor, action, f"application:{app.number}",
                  _("Only the requester of {number} may do this.", number=app.number),
@@ -349,9 +352,9 @@ def resubmit(uow: UnitOfWork, policies: PolicySource, actor: Actor, application_
     """Resubmit a returned application, amended as given: a new round with a fresh snapshot
     and route. Resubmitting twice changes nothing the second time (a Conflict says so)."""
     app = lock_application(uow, application_id)
+    _require_requester(uow, app, actor, "resubmit_application")
     if app.status != ApplicationStatus.RETURNED:
         raise state_conflict(uow, app)
-    _require_requester(uow, app, actor, "resubmit_application")
     _amend(uow, policies, app, {"amount": amount, "reason": reason, "valid_from": valid_from,
                                 "valid_to": valid_to, "term_days": term_days,
                                 "attachments": attachments})
@@ -366,10 +369,10 @@ def submit_draft(uow: UnitOfWork, policies: PolicySource, actor: Actor, applicat
     """Submit a draft the system suggested, as ``actor`` (who becomes its requester),
     amended as given."""
     app = lock_application(uow, application_id)
-    if app.status != ApplicationStatus.DRAFT:
-        raise state_conflict(uow, app)
     target = f"application:{app.number}"
     require_account(uow.session, actor, app.account_id, action="submit_draft")
+    if app.status != ApplicationStatus.DRAFT:
+        raise state_conflict(uow, app)
     _require_person(actor, "submit_draft", target)
     actor.require_not_only_auditor(app.business_unit_id, action="submit_draft", target=target)
     app.requester_id = actor.person_id
@@ -384,9 +387,9 @@ def withdraw(uow: UnitOfWork, actor: Actor, application_id: int,
     """The requester withdraws an application before its final decision (a draft, one in
     approval, or one returned to them). No limit changes."""
     app = lock_application(uow, application_id)
+    _require_requester(uow, app, actor, "withdraw_application")
     if app.status not in OPEN_STATUSES:
         raise state_conflict(uow, app)
-    _require_requester(uow, app, actor, "withdraw_application")
     who = Who.of(actor)
     record(uow, app, "withdrawn", who, note=reason)
     finish(uow, app, ApplicationStatus.WITHDRAWN, who, reason=reason)

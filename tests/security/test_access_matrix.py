@@ -15,8 +15,8 @@ languages, leave every table exactly as it was, and leave a WARNING on ``creditb
 naming the actor, the action and its target. The one filtering action (customer search)
 refuses by not listing.
 
-Matrix size: 21 actions × 26 actor positions (8 roles × 3 positions, a salesperson's
-teammate, and a person with no role) = 546 cells per database.
+Matrix size: 24 actions × 26 actor positions (8 roles × 3 positions, a salesperson's
+teammate, and a person with no role) = 624 cells per database.
 
 People, API keys, policies and the audit chain have no person-facing action: they are managed
 only with the ``creditbot`` CLI on the host, which acts as the system (see SECURITY.md,
@@ -98,6 +98,9 @@ TABLE: dict[str, dict[Role, set[str]]] = {
     "submit_draft": CHANGES,
     # only the requester (the owning salesperson here) withdraws or resubmits
     "withdraw_application": {S: {OWN}},
+    # a suggestion (no requester yet) is dismissed by the owner it was sent to, or a credit
+    # admin; its notice offers the owner a Withdraw button
+    "withdraw_draft": {S: {OWN}, A: UNIT},
     "resubmit_application": {S: {OWN}},
     # step 1 of a large increase is the sales manager of the requester's team
     "approve": {M: {OWN}},
@@ -106,6 +109,10 @@ TABLE: dict[str, dict[Role, set[str]]] = {
     "transfer": {M: {OWN}},
     # step 2 is every finance manager of the unit (or-sign)
     "approve_finance_step": {F: UNIT},
+    # a decided application: no one decides or withdraws it any more (see ANSWERS for who is
+    # told that it was decided, by whom and when: only those who may see it)
+    "approve_decided": {},
+    "withdraw_decided": {},
     # an application is seen by whoever sees its account, its requester and approvers
     "see_application": SEES,
     # a question on an application changes no credit: auditors may ask too
@@ -124,6 +131,11 @@ ANSWERS: dict[str, dict[Role, tuple[set[str], type[Exception]]]] = {
     **{action: {role: (where, NotYourTurn) for role, where in LATER_STEPS.items()}
        for action in ("approve", "reject", "return_for_info", "transfer")},
     "approve_finance_step": {M: ({OWN}, AlreadyDecided), R: (UNIT, NotYourTurn)},
+    # who decided and when is told to those who see the application (the requester is told
+    # they cannot decide their own); everyone else is refused, learning nothing
+    "approve_decided": {role: (where, AlreadyDecided) for role, where in SEES.items()
+                        if role != S},
+    "withdraw_decided": {S: ({OWN}, AlreadyDecided)},
 }
 ROW_COUNT = len(TABLE) * len(POSITIONS)
 
@@ -214,6 +226,11 @@ def at_finance_step(world: World2) -> None:
 def returned_application(world: World2) -> None:
     pending_application(world)
     world.as_(M, OWN, return_for_info, world.ids["app"], "请补充近三月报表")
+
+
+def rejected_application(world: World2) -> None:
+    pending_application(world)
+    world.as_(M, OWN, reject, world.ids["app"], "担保不足")
 
 
 def draft_application(world: World2) -> None:
@@ -330,6 +347,12 @@ ACTIONS: dict[str, Action] = {
                        prepare=pending_application, target=on_app),
     "approve_finance_step": Action(in_uow(approve, app), prepare=at_finance_step,
                                    target=on_app, logged_as="approve"),
+    "approve_decided": Action(in_uow(approve, app), prepare=rejected_application,
+                              target=on_app, logged_as="approve"),
+    "withdraw_draft": Action(in_uow(withdraw, app), prepare=draft_application,
+                             target=on_app, logged_as="withdraw_application"),
+    "withdraw_decided": Action(in_uow(withdraw, app), prepare=rejected_application,
+                               target=on_app, logged_as="withdraw_application"),
     "see_application": Action(read(lambda w, a, s: require_application(s, a, app(w))),
                               prepare=pending_application, target=on_app, logged_as="see"),
     "comment": Action(in_uow(comment, app, "请问回款计划？"), prepare=pending_application,
