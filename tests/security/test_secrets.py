@@ -180,7 +180,8 @@ def test_bad_and_revoked_api_keys_are_refused_without_echo(make_runtime: Any,
     assert "revoked key" in logs and "wrong secret" in logs  # the refusals are on record
 
 
-@pytest.mark.parametrize("command", [["db", "upgrade"], ["db", "current"], ["people", "list"]])
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["db", "current"], ["people", "list"],
+                                     ["serve", "--port", "0"]])
 def test_an_unreachable_database_does_not_print_its_password(tmp_path: Path,
                                                              command: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WECOM_",
@@ -210,3 +211,22 @@ def test_a_traceback_through_the_masker_hides_every_configured_secret(
     _out, err = production_logs.readouterr()
     assert "failed:" in err and "ValueError" in err
     assert leaks(err) == [], err
+
+
+def test_a_handler_crash_tells_the_person_nothing_secret(domain: Any, seeded: Any,
+                                                        registry: Any,
+                                                        production_logs: Any) -> None:
+    from tests.handlers.platform import TestPlatform
+
+    configure_logging("text", "INFO", SECRETS.values())
+
+    @registry.command("boom")
+    def boom(ctx: Any, args: Any) -> Any:
+        raise RuntimeError(f"Slack said no to {SECRETS['slack_bot_token']} "
+                           f"(AES key {SECRETS['wecom_encoding_aes_key']})")
+
+    [reply] = TestPlatform(domain).push("boom", user="emma", event_id="E-secret")
+    assert reply.text and "something went wrong" in reply.text
+    assert leaks(reply.as_text()) == []
+    _out, err = production_logs.readouterr()
+    assert "RuntimeError" in err and leaks(err) == [], err
