@@ -252,23 +252,18 @@ def on_hold(world: World2) -> None:
 Attempt = Callable[[World2, Actor], Any]
 
 
-def in_uow(service: Callable[..., Any], *args: Any,
+def in_uow(service: Callable[..., Any], *args: Any, policies: bool = False,
            **kwargs: Any) -> Attempt:
-    """Run ``service(uow, actor, *args)`` (an argument may be a function of the world) and
-    roll back, so every cell starts from the same
-    state (an allowed cell proves it succeeds; it need not stay done)."""
+    """Run ``service(uow, [policies,] actor, *args)`` (an argument may be a function of the
+    world) and roll back, so every cell starts from the same state (an allowed cell proves it
+    succeeds; it need not stay done)."""
     def attempt(world: World2, actor: Actor) -> Any:
+        values = [a(world) if callable(a) else a for a in args]
         with world.domain.uow(actor) as uow:
-            return service(uow, actor, *(a(world) if callable(a) else a for a in args),
-                           **kwargs)
+            if policies:
+                return service(uow, world.domain.policies, actor, *values, **kwargs)
+            return service(uow, actor, *values, **kwargs)
     return attempt
-
-
-def with_policies(service: Callable[..., Any]) -> Callable[..., Any]:
-    return lambda uow, actor, *a, **k: service(uow, world_policies[0], actor, *a, **k)
-
-
-world_policies: list[Any] = []
 
 
 def read(fn: Callable[[World2, Actor, Any], Any]) -> Attempt:
@@ -330,12 +325,13 @@ ACTIONS: dict[str, Action] = {
                              target=lambda w: "", logged_as="read_analytics"),
     "place_hold": Action(in_uow(place_hold_as, account, "客户涉诉，先冻结")),
     "release_hold": Action(in_uow(release_hold_as, account, "已回款"), prepare=on_hold),
-    "submit_application": Action(in_uow(with_policies(submit), large_request)),
-    "submit_draft": Action(in_uow(with_policies(submit_draft), app), prepare=draft_application,
+    "submit_application": Action(in_uow(submit, large_request, policies=True)),
+    "submit_draft": Action(in_uow(submit_draft, app, policies=True), prepare=draft_application,
                            target=lambda w: ""),
     "withdraw_application": Action(in_uow(withdraw, app), prepare=pending_application,
                                    target=on_app),
-    "resubmit_application": Action(in_uow(with_policies(resubmit), app, reason="已补充报表"),
+    "resubmit_application": Action(in_uow(resubmit, app, reason="已补充报表",
+                                          policies=True),
                                    prepare=returned_application, target=on_app),
     "approve": Action(in_uow(approve, app, comment="同意"), prepare=pending_application,
                       target=on_app),
@@ -411,7 +407,6 @@ def test_access_matrix(any_domain: Domain, tmp_path: Path, name: str,
                        caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="creditbot.access")
     world = build(any_domain, tmp_path)
-    world_policies[:] = [any_domain.policies]
     spec = ACTIONS[name]
     if spec.prepare:
         spec.prepare(world)
