@@ -417,15 +417,36 @@ def test_access_matrix(any_domain: Domain, tmp_path: Path, name: str,
                       f"({expected} should be allowed): {wrong}"
 
 
-def test_no_person_facing_admin_commands() -> None:
+ADMIN_WORDS = ("policy", "policies", "people", "person", "apikey", "api-key", "api_key", "keys",
+               "audit", "role", "grant")
+
+
+def route_paths(routes: list[Any], prefix: str = "") -> list[str]:
+    """Every path the web app serves (included routers are walked)."""
+    found: list[str] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            found += route_paths(list(inner.routes), prefix + getattr(context, "prefix", ""))
+        else:
+            found.append(prefix + getattr(route, "path", ""))
+    return found
+
+
+def test_no_person_facing_admin_commands(make_runtime: Any) -> None:
     """People, API keys, policies and the audit chain are managed only from the host's CLI:
-    no chat command reaches them."""
+    no chat command and no web route reaches them."""
     import handlers.conversations  # noqa: F401  (registers every conversation)
+    from bot.web.app import create_app
     from handlers.router import router
 
     names = {w.lower() for spec in router.commands.values() for w in spec.words}
-    assert names, "the router lists its commands"
-    assert not names & {"policy", "people", "apikey", "api-key", "audit", "role", "grant"}
+    assert "apply" in names, "the router lists its commands"
+    assert not names & set(ADMIN_WORDS)
+    paths = route_paths(create_app(make_runtime(emulator=True)).routes)
+    assert "/api/v1/orders/check" in paths
+    assert [p for p in paths if any(w in p.lower().split("/") for w in ADMIN_WORDS)] == []
 
 
 def test_matrix_size_is_what_the_docstring_says() -> None:
