@@ -452,3 +452,26 @@ def test_no_person_facing_admin_commands(make_runtime: Any) -> None:
 def test_matrix_size_is_what_the_docstring_says() -> None:
     assert f"{len(TABLE)} actions × {len(POSITIONS)} actor positions" in (__doc__ or "")
     assert f"= {ROW_COUNT} cells" in (__doc__ or "")
+
+
+def test_a_refusal_on_the_command_line_is_said_once(sqlite_url: str, domain: Domain) -> None:
+    """The CLI prints the refusal in the operator's language and exits 1; the log line that
+    records it elsewhere is not repeated on the terminal."""
+    import os
+    import subprocess
+    import sys
+
+    with domain.uow() as uow:
+        w = World(uow.session, uow.now())
+        bu = w.business_unit("IND")
+        seller = w.person("王芳", (bu, S, None), login="wangfang")
+        w.account(w.customer("华东精密机械有限公司"), bu, owner=seller)
+        uow.commit()
+    env = {**os.environ, "DATABASE_URL": sqlite_url, "LANG": "zh_CN.UTF-8", "COLUMNS": "200"}
+    env.pop("CREDITBOT_LOG_LEVEL", None)
+    done = subprocess.run([sys.executable, "-m", "bot", "accounts", "place-hold", "华东精密",
+                           "--reason", "测试", "--as", "wangfang"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("此操作需要本事业部的 finance_manager / risk_director / "
+                                   "credit_admin / general_manager 角色。"), done.stderr
