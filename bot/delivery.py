@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import Runtime, runtime_hook
 from bot.messages import Capabilities, Reply
+from bot.observability import redact_query
 from bot.pipeline import Conversations
 from credit_domain.bootstrap import Domain
 from credit_domain.conversations.models import SentMessage
@@ -119,10 +120,10 @@ class ChatNotifier:
         temporary = [f for f in failures if not f.permanent]
         if temporary:
             waits = [f.retry_after for f in temporary if f.retry_after is not None]
-            raise DeliveryFailed("; ".join(map(str, temporary)),
+            raise DeliveryFailed(redact_query("; ".join(map(str, temporary))),
                                  retry_after=max(waits) if waits else None)
         if failures and not delivered:
-            raise DeliveryFailed("; ".join(map(str, failures)), permanent=True)
+            raise DeliveryFailed(redact_query("; ".join(map(str, failures))), permanent=True)
         result: dict[str, Any] = {"deliveries": delivered}
         if failures:
             result["errors"] = [str(f) for f in failures]

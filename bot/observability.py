@@ -49,8 +49,23 @@ DELIVERIES = Counter("creditbot_deliveries_total", "Outbox deliveries", ["outcom
                      registry=REGISTRY)
 
 
+# Query parameters that carry credentials in platform URLs (WeCom's ``access_token`` and
+# ``corpsecret``, DingTalk's robot ``access_token`` and ``sign``, Qichacha's ``key``…): a URL
+# in an error or a library's debug log must not carry them out, configured or not (access
+# tokens are issued at run time, so no list of configured values can know them).
+SENSITIVE_QUERY = re.compile(
+    r"(?i)\b(access_?token|corpsecret|app_?secret|client_?secret|secret|sign|signature|"
+    r"msg_signature|token|password|key)=([^&\s\"'<>]+)")
+
+
+def redact_query(text: str) -> str:
+    """``text`` with the value of every credential-carrying query parameter replaced."""
+    return SENSITIVE_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
+
+
 class SecretMasker(logging.Filter):
-    """Replace every known secret value in a record with ``***``."""
+    """Replace every known secret value in a record with ``***``, and the value of every
+    credential-carrying query parameter (:func:`redact_query`)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -58,11 +73,10 @@ class SecretMasker(logging.Filter):
         self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
 
     def mask(self, text: str) -> str:
-        return self._pattern.sub("***", text) if self._pattern else text
+        text = self._pattern.sub("***", text) if self._pattern else text
+        return redact_query(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
-            return True
         record.msg = self.mask(record.getMessage())
         record.args = None
         if record.exc_info:

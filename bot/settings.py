@@ -57,9 +57,14 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for masking in logs and errors."""
+        import urllib.parse
+
         from sqlalchemy.engine import make_url
 
         values = [v.get_secret_value() for v in self.__dict__.values() if isinstance(v, SecretStr)]
+        for value in list(values):  # a secret URL (a robot webhook): its query values too
+            query = urllib.parse.urlsplit(value).query if "://" in value else ""
+            values += [v for _k, v in urllib.parse.parse_qsl(query) if len(v) >= 6]
         try:
             password = make_url(self.database_url).password
         except Exception:  # an unparsable URL is reported elsewhere

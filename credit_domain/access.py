@@ -5,10 +5,15 @@
   business unit. No one sees a business unit in which they hold no role.
 - Role checks for decisions (approve a step, change a limit, release a hold) use
   :meth:`Actor.has_role` in the business unit concerned.
+- Auditors read; they never change anything (no application, hold or decision).
+- Every refusal is built by :func:`refuse`, which logs it (WARNING on ``creditbot.access``,
+  event ``access.denied``: who, which action, on what) before the caller raises it: a refused
+  action changes nothing, so the log is where it leaves a trace.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.errors import Forbidden, NotFound
-from credit_domain.i18n import text_factory
+from credit_domain.i18n import Text, text_factory
 from credit_domain.orgs.models import Person, Role, RoleAssignment, Team
 from credit_domain.unit_of_work import ActorRef
 
 _ = text_factory("credit_domain")
+log = logging.getLogger("creditbot.access")
 
 BU_WIDE_ROLES = frozenset(
     {Role.FINANCE_MANAGER, Role.RISK_DIRECTOR, Role.GENERAL_MANAGER, Role.CREDIT_ADMIN,
@@ -71,20 +77,45 @@ class Actor:
         held = self.roles_in(business_unit_id)
         return any(r in held for r in roles)
 
-    def require_role(self, business_unit_id: int, *roles: Role) -> None:
+    def require_role(self, business_unit_id: int, *roles: Role, action: str = "act",
+                     target: str | None = None) -> None:
         if not self.has_role(business_unit_id, *roles):
-            raise Forbidden(
-                _("This needs the role {roles} in this business unit.",
-                  roles=" / ".join(r.value for r in roles))
-            )
+            raise refuse(self, action, target or f"business_unit:{business_unit_id}",
+                         _("This needs the role {roles} in this business unit.",
+                           roles=" / ".join(r.value for r in roles)),
+                         business_unit_id=business_unit_id)
 
-    def require_business_unit(self, business_unit_id: int) -> None:
+    def require_business_unit(self, business_unit_id: int, *, action: str = "read",
+                              target: str | None = None) -> None:
         if not self.is_system and business_unit_id not in self.business_unit_ids():
-            raise Forbidden(_("You have no role in this business unit."))
+            raise refuse(self, action, target or f"business_unit:{business_unit_id}",
+                         _("You have no role in this business unit."),
+                         business_unit_id=business_unit_id)
+
+    def require_not_only_auditor(self, business_unit_id: int, *, action: str,
+                                 target: str) -> None:
+        """Refuse a change by someone whose only role in the unit is auditor (they read)."""
+        if not self.is_system and self.roles_in(business_unit_id) == {Role.AUDITOR}:
+            raise refuse(self, action, target,
+                         _("Auditors can see credit but cannot change it."),
+                         business_unit_id=business_unit_id)
 
     def team_ids(self, business_unit_id: int, role: Role = Role.SALES_MANAGER) -> set[int]:
         return {g.team_id for g in self.grants
                 if g.business_unit_id == business_unit_id and g.role == role and g.team_id}
+
+
+def refuse(actor: Actor | ActorRef, action: str, target: str, message: Text, *,
+           business_unit_id: int | None = None) -> Forbidden:
+    """The :class:`Forbidden` to raise for ``actor`` attempting ``action`` on ``target``
+    (``"credit_account:12"``, ``"application:APP-2026-000001"``…), logged first at WARNING
+    with those three as structured fields (``event=access.denied``)."""
+    ref = actor.ref if isinstance(actor, Actor) else actor
+    log.warning("access denied: %s may not %s %s (%s)", ref.label, action, target,
+                message.render("en"),
+                extra={"event": "access.denied", "actor": ref.label, "action": action,
+                       "target": target, "business_unit_id": business_unit_id})
+    return Forbidden(message, actor=ref.label, action=action, target=target)
 
 
 def load_actor(session: Session, person_id: int) -> Actor:
@@ -130,14 +161,17 @@ def can_see_account(session: Session, actor: Actor, account_id: int) -> bool:
     ) is not None
 
 
-def require_account(session: Session, actor: Actor, account_id: int) -> CreditAccount:
+def require_account(session: Session, actor: Actor, account_id: int, *,
+                    action: str = "see") -> CreditAccount:
     """The account, if ``actor`` may see it; otherwise a clear refusal (NotFound when it
     does not exist, Forbidden when it is someone else's)."""
     account = session.get(CreditAccount, account_id)
     if account is None:
         raise NotFound(_("Credit account {id} does not exist.", id=account_id))
     if not can_see_account(session, actor, account_id):
-        raise Forbidden(_("You may not see this customer's credit in this business unit."))
+        raise refuse(actor, action, f"credit_account:{account_id}",
+                     _("You may not see this customer's credit in this business unit."),
+                     business_unit_id=account.business_unit_id)
     return account
 
 

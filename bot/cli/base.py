@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,33 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _not_a_refusal(record: logging.LogRecord) -> bool:
+    return getattr(record, "event", None) != "access.denied"
+
+
+@app.callback()
+def cli_logging() -> None:
+    """Log like the server does, with every configured secret masked, to stderr; at WARNING
+    unless CREDITBOT_LOG_LEVEL asks for more. A refused action is the command's own error
+    message (``domain_errors``), so its ``access.denied`` line is not repeated here. Left alone
+    when logging is already set up (``serve`` sets its own; a test runner has its handlers)."""
+    import os
+
+    from bot.observability import configure_logging
+    from bot.settings import get_settings
+
+    if logging.getLogger().handlers:
+        return
+    try:
+        settings = get_settings()
+        secrets, level = settings.secret_values(), settings.log_level
+    except Exception:  # bad settings are reported by the command that needs them
+        secrets, level = [], "WARNING"
+    configure_logging("text", level if "CREDITBOT_LOG_LEVEL" in os.environ else "WARNING",
+                      secrets)
+    logging.getLogger().handlers[0].addFilter(_not_a_refusal)
 
 
 def cli_locale() -> str:

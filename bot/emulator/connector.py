@@ -21,10 +21,10 @@ from bot.messages import (
     form_to_json,
 )
 from bot.pipeline import Conversations
-from credit_domain.access import Actor
+from credit_domain.access import Actor, refuse
 from credit_domain.bootstrap import Domain
 from credit_domain.conversations.models import EmulatorMessage
-from credit_domain.errors import Forbidden, InvalidInput, NotFound
+from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import text_factory
 from credit_domain.inbound.services import was_claimed
 from credit_domain.orgs.models import Platform, PlatformIdentity
@@ -182,7 +182,8 @@ class EmulatorConnector:
             row = session.scalar(select(EmulatorMessage).where(
                 EmulatorMessage.id == message_id, self._visible(actor)))
         if row is None:
-            raise Forbidden(_("You cannot act on that message."))
+            raise refuse(actor, "act_on_message", f"emulator_message:{message_id}",
+                         _("You cannot act on that message."))
         return row
 
     def feeds(self, actor: Actor) -> list[Feed]:

@@ -49,7 +49,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime),
                        session_cookie="creditbot_session", same_site="lax",
-                       max_age=12 * 3600)
+                       max_age=12 * 3600, https_only=(runtime.settings.public_url or "")
+                       .startswith("https://"))
     app.include_router(fonts.router)  # before the /static mount, which would shadow it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.middleware("http")(request_middleware())

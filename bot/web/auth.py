@@ -69,8 +69,17 @@ def _consume_link(runtime: Runtime, token: str) -> tuple[int, str]:
         uow.session.add(ProcessedEvent(platform="weblogin", event_id=data["n"],
                                        received_at=uow.now()))
         uow.commit()
-    next_path = str(data.get("next") or "/dashboard")
-    return int(data["p"]), next_path if next_path.startswith("/") else "/dashboard"
+    return int(data["p"]), local_path(str(data.get("next") or ""))
+
+
+def local_path(value: str | None, default: str = "/dashboard") -> str:
+    """``value`` if it is a path on this site, else ``default``: a ``next`` that points
+    elsewhere (``//evil.example``, ``/\\evil.example``, ``https://…``) would turn sign-in into an
+    open redirect."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or any(
+            c in value for c in "\r\n\t"):
+        return default
+    return value
 
 
 def _runtime(request: Request) -> Runtime:
@@ -156,7 +165,7 @@ def auth_routes(runtime: Runtime) -> APIRouter:
                     select(Person).where(Person.active.is_(True))
                     .options(selectinload(Person.roles)).order_by(Person.id)))
         return render(request, "login.html", people=people, emulator=runtime.settings.emulator,
-                      next=next if next.startswith("/") else "/dashboard")
+                      next=local_path(next))
 
     @router.post("/login/emulator")
     def login_emulator(request: Request, person_id: Annotated[int, Form()],
@@ -167,7 +176,7 @@ def auth_routes(runtime: Runtime) -> APIRouter:
             load_actor(session, person_id)
         request.session.clear()
         request.session[SESSION_KEY] = person_id
-        return RedirectResponse(next if next.startswith("/") else "/dashboard", 303)
+        return RedirectResponse(local_path(next), 303)
 
     @router.get("/login/link/{token}")
     def login_with_link(request: Request, token: str) -> Response:

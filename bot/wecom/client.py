@@ -16,6 +16,7 @@ import requests
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from bot.observability import redact_query
 from bot.platform_support.tokens import TokenStore
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -58,9 +59,9 @@ class WeComClient(WeChatClient):  # type: ignore[misc]
             data = res.json()
         except requests.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else None
-            raise WeComApiError(None, str(exc), status=status) from exc
+            raise WeComApiError(None, redact_query(str(exc)), status=status) from exc
         except (requests.RequestException, ValueError) as exc:
-            raise WeComApiError(None, f"gettoken: {exc}") from exc
+            raise WeComApiError(None, redact_query(f"gettoken: {exc}")) from exc
         errcode = int(data.get("errcode", 0))
         if errcode != 0 or not data.get("access_token"):
             raise WeComApiError(errcode, str(data.get("errmsg", "no access_token")))
@@ -102,7 +103,7 @@ class WeComClient(WeChatClient):  # type: ignore[misc]
             code = None if exc.errcode is None else int(exc.errcode)
             raise WeComApiError(code, str(exc.errmsg), status=status) from exc
         except requests.RequestException as exc:
-            raise WeComApiError(None, f"{endpoint}: {exc}") from exc
+            raise WeComApiError(None, redact_query(f"{endpoint}: {exc}")) from exc
         if not isinstance(result, dict):
             raise WeComApiError(None, f"{endpoint}: not JSON")
         return result

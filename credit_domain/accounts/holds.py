@@ -41,7 +41,7 @@ def place_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor, *,
     """Put a credit account on hold with ``reason`` and ``cause`` (see module docstring).
     Placing a hold on an account already on hold changes nothing (the first reason and cause
     stay); a closed account cannot be held."""
-    account = _locked(uow, account_id, reason, by, _("A hold needs a reason."))
+    account = _locked(uow, account_id, reason, by, _("A hold needs a reason."), "place_hold")
     if account.status == AccountStatus.ON_HOLD:
         return HoldResult(account_id, True, changed=False)
     if account.status == AccountStatus.CLOSED:
@@ -55,7 +55,8 @@ def place_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor, *,
 def release_hold(uow: UnitOfWork, account_id: int, reason: str, by: Actor) -> HoldResult:
     """Release a hold with ``reason``; releasing an account that is not on hold changes
     nothing."""
-    account = _locked(uow, account_id, reason, by, _("Releasing a hold needs a reason."))
+    account = _locked(uow, account_id, reason, by, _("Releasing a hold needs a reason."),
+                      "release_hold")
     if account.status != AccountStatus.ON_HOLD:
         return HoldResult(account_id, False, changed=False)
     before = {"status": account.status, "hold_reason": account.hold_reason,
@@ -70,7 +71,7 @@ def place_hold_as(uow: UnitOfWork, actor: Actor, account_id: int, reason: str) -
     """A person puts an account on hold by hand (cause ``manual``): they must see the account
     and hold one of :data:`HOLD_ROLES` in its business unit; a reason is required. An
     account already on hold is refused with a clear answer and nothing changes."""
-    account = require_account(uow.session, actor, account_id)
+    account = require_account(uow.session, actor, account_id, action="place_hold")
     result = place_hold(uow, account_id, reason, actor, cause="manual")
     if not result.changed:
         raise Conflict(_("{customer} is already on credit hold: {reason}",
@@ -84,7 +85,7 @@ def release_hold_as(uow: UnitOfWork, actor: Actor, account_id: int, reason: str)
     :data:`HOLD_ROLES` in its business unit (a credit admin, finance manager, risk director or
     general manager); a reason is required. An account that is not on hold is refused with
     a clear answer and nothing changes (a second tap says the hold is already gone)."""
-    account = require_account(uow.session, actor, account_id)
+    account = require_account(uow.session, actor, account_id, action="release_hold")
     result = release_hold(uow, account_id, reason, actor)
     if not result.changed:
         raise Conflict(_("{customer} is not on credit hold; nothing was released.",
@@ -93,11 +94,12 @@ def release_hold_as(uow: UnitOfWork, actor: Actor, account_id: int, reason: str)
 
 
 def _locked(uow: UnitOfWork, account_id: int, reason: str, by: Actor,
-            missing_reason: Text) -> CreditAccount:
+            missing_reason: Text, action: str) -> CreditAccount:
     if not (reason or "").strip():
         raise InvalidInput(missing_reason)
     account = uow.lock_account(account_id)
-    by.require_role(account.business_unit_id, *HOLD_ROLES)
+    by.require_role(account.business_unit_id, *HOLD_ROLES, action=action,
+                    target=f"credit_account:{account_id}")
     return account
 
 

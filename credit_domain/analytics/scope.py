@@ -29,10 +29,10 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from credit_domain.access import Actor, account_scope
+from credit_domain.access import Actor, account_scope, refuse
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.customers.models import Customer
-from credit_domain.errors import Forbidden, InvalidInput, NotFound
+from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import text_factory
 from credit_domain.orgs.models import BusinessUnit, Person, Region, Team
 
@@ -170,7 +170,7 @@ def resolve(session: Session, actor: Actor, scope: Scope) -> ResolvedScope:
     visible = [bu for bu in all_units
                if actor.is_system or bu.id in actor.business_unit_ids()]
     if not visible:
-        raise Forbidden(_("You have no role in any business unit."))
+        raise refuse(actor, "read_analytics", "all", _("You have no role in any business unit."))
     clauses: list[ColumnElement[bool]] = [account_scope(actor)]
     path: list[Crumb] = [Crumb("all", "", "全部", "All")]
     units = visible
@@ -178,7 +178,7 @@ def resolve(session: Session, actor: Actor, scope: Scope) -> ResolvedScope:
 
     def enter_unit(bu: BusinessUnit) -> None:
         nonlocal current, units
-        actor.require_business_unit(bu.id)
+        actor.require_business_unit(bu.id, action="read_analytics")
         units = [bu]
         clauses.append(CreditAccount.business_unit_id == bu.id)
         current = current.narrowed("business_unit", bu.code)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credit_domain.access import refuse
 from credit_domain.apikeys.models import ApiKey
 from credit_domain.errors import Forbidden, InvalidInput, NotFound
 from credit_domain.i18n import text_factory
 from credit_domain.orgs.models import BusinessUnit
-from credit_domain.unit_of_work import UnitOfWork
+from credit_domain.unit_of_work import ActorRef, UnitOfWork
 
 _ = text_factory("credit_domain")
+log = logging.getLogger("creditbot.access")
 
 SCOPES = {
     "orders:check": "ask for order credit checks and move orders through their lifecycle",
@@ -36,13 +39,20 @@ class ApiClient:
     business_unit_ids: frozenset[int]
     rate_limit_per_minute: int
 
+    @property
+    def ref(self) -> ActorRef:
+        return ActorRef.system(f"api:{self.name}")
+
     def require_scope(self, scope: str) -> None:
         if scope not in self.scopes:
-            raise Forbidden(_("This API key lacks the scope {scope}.", scope=scope))
+            raise refuse(self.ref, f"use_scope:{scope}", f"api_key:{self.key_id}",
+                         _("This API key lacks the scope {scope}.", scope=scope))
 
     def require_business_unit(self, business_unit_id: int) -> None:
         if business_unit_id not in self.business_unit_ids:
-            raise Forbidden(_("This API key is not valid for that business unit."))
+            raise refuse(self.ref, "use_business_unit", f"business_unit:{business_unit_id}",
+                         _("This API key is not valid for that business unit."),
+                         business_unit_id=business_unit_id)
 
 
 def _digest(secret: str) -> str:
@@ -99,18 +109,26 @@ def _find(session: Session, key_id_or_prefix: str) -> ApiKey:
     return key
 
 
+def _refused(why: str) -> Forbidden:
+    """The one answer for every bad token; the log says why (never the token itself)."""
+    log.warning("API key refused: %s", why, extra={"event": "access.denied",
+                                                   "action": "authenticate", "target": why})
+    return Forbidden(_("Invalid or revoked API key."))
+
+
 def authenticate(session: Session, token: str) -> ApiClient:
     """The client a token belongs to; Forbidden for unknown, malformed or revoked tokens
     (one message for all, so a caller learns nothing about which keys exist)."""
-    refused = Forbidden(_("Invalid or revoked API key."))
     parts = (token or "").split("_")
     if len(parts) < 3 or parts[0] != "cb":
-        raise refused
+        raise _refused("malformed or missing")
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
-    if key is None or key.revoked_at is not None:
-        raise refused
+    if key is None:
+        raise _refused(f"unknown prefix {parts[1][:12]!r}")
+    if key.revoked_at is not None:
+        raise _refused(f"revoked key {key.id} ({key.name})")
     if not hmac.compare_digest(key.key_hash, _digest(token)):
-        raise refused
+        raise _refused(f"wrong secret for key {key.id} ({key.name})")
     return ApiClient(key.id, key.name, frozenset(key.scopes),
                      frozenset(int(i) for i in key.business_unit_ids), key.rate_limit_per_minute)
 

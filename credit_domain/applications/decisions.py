@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from credit_domain.access import Actor
+from credit_domain.access import Actor, refuse
 from credit_domain.applications import notices
 from credit_domain.applications.engine import (
     activate,
@@ -43,7 +43,7 @@ from credit_domain.applications.models import (
 from credit_domain.applications.records import Who, last_transition, person_names, record
 from credit_domain.applications.routing import requester_scope, role_holders
 from credit_domain.applications.submission import state_conflict
-from credit_domain.errors import Forbidden, InvalidInput, NotFound
+from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import text_factory
 from credit_domain.orgs.models import Person, Role
 from credit_domain.unit_of_work import PendingMessage, UnitOfWork
@@ -81,13 +81,16 @@ def _not_your_turn(uow: UnitOfWork, app: Application) -> NotYourTurn:
 
 
 def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
-                  step_id: int | None) -> tuple[ApprovalStep, StepAssignment]:
+                  step_id: int | None, action: str = "decide"
+                  ) -> tuple[ApprovalStep, StepAssignment]:
     """The actor's pending assignment on ``app`` (of ``step_id`` when given), or the error
     that says why there is none: already decided (by whom, when), not yet their turn, not an
     approver, or their own application."""
+    target = f"application:{app.number}"
     if actor.person_id is not None and actor.person_id == app.requester_id:
-        raise Forbidden(_("You cannot decide your own application {number}.",
-                          number=app.number))
+        raise refuse(actor, action, target,
+                     _("You cannot decide your own application {number}.", number=app.number),
+                     business_unit_id=app.business_unit_id)
     stmt = (select(ApprovalStep, StepAssignment)
             .join(StepAssignment, StepAssignment.step_id == ApprovalStep.id)
             .where(ApprovalStep.application_id == app.id,
@@ -96,6 +99,8 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
     if step_id is not None:
         stmt = stmt.where(ApprovalStep.id == step_id)
     rows = uow.session.execute(stmt).all()
+    if not rows and not _may_see(uow, app, actor):
+        raise _not_an_approver(app, actor, action)
     if step_id is not None:
         step = uow.session.get(ApprovalStep, step_id)
         if step is None or step.application_id != app.id:
@@ -108,7 +113,7 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
     current = [(s, a) for s, a in rows if s.round == app.round]
     for step, mine in current:
         if mine.status == AssignmentStatus.PENDING:
-            _require_role(app, actor, mine)
+            _require_role(app, actor, mine, action)
             return step, mine
     if any(mine.status == AssignmentStatus.WAITING for _s, mine in current):
         raise _not_your_turn(uow, app)
@@ -120,19 +125,39 @@ def my_assignment(uow: UnitOfWork, app: Application, actor: Actor,
                                  now=uow.now(), timezone=timezone_of(uow.session, app))
         if mine.status == AssignmentStatus.CANCELLED:
             raise _step_conflict(uow, app, step)
-    raise Forbidden(_("You are not an approver of {number} at this step.", number=app.number))
+    raise _not_an_approver(app, actor, action)
 
 
-def _require_role(app: Application, actor: Actor, mine: StepAssignment) -> None:
+def _may_see(uow: UnitOfWork, app: Application, actor: Actor) -> bool:
+    """Someone never asked to decide ``app`` learns its state (who decided, when) only if
+    they may see it; anyone else is refused before anything about it is said."""
+    from credit_domain.applications.queries import can_see_application
+
+    return can_see_application(uow.session, actor, app)
+
+
+def _not_an_approver(app: Application, actor: Actor, action: str) -> Exception:
+    return refuse(actor, action, f"application:{app.number}",
+                  _("You are not an approver of {number} at this step.", number=app.number),
+                  business_unit_id=app.business_unit_id)
+
+
+def _require_role(app: Application, actor: Actor, mine: StepAssignment, action: str) -> None:
     if not actor.has_role(app.business_unit_id, Role(mine.role)):
-        raise Forbidden(_("This needs the role {roles} in this business unit.",
-                          roles=label(ROLE_LABELS, mine.role)))
+        raise refuse(actor, action, f"application:{app.number}",
+                     _("This needs the role {roles} in this business unit.",
+                       roles=label(ROLE_LABELS, mine.role)),
+                     business_unit_id=app.business_unit_id)
+
+
+ACTIONS = {AssignmentStatus.APPROVED: "approve", AssignmentStatus.REJECTED: "reject",
+           AssignmentStatus.RETURNED: "return_for_info"}
 
 
 def _decide(uow: UnitOfWork, actor: Actor, application_id: int, step_id: int | None,
             outcome: AssignmentStatus, note: str | None) -> Application:
     app = lock_application(uow, application_id)
-    step, mine = my_assignment(uow, app, actor, step_id)
+    step, mine = my_assignment(uow, app, actor, step_id, ACTIONS[outcome])
     now = uow.now()
     mine.status, mine.decided_at, mine.comment = outcome, now, note
     who = Who.of(actor)
@@ -193,19 +218,23 @@ def transfer(uow: UnitOfWork, actor: Actor, application_id: int, to_person_id: i
     """转交: hand the actor's pending assignment to a colleague holding the same role in the
     application's business unit, where the policy allows it. Returns the new assignment."""
     app = lock_application(uow, application_id)
-    step, mine = my_assignment(uow, app, actor, step_id)
+    step, mine = my_assignment(uow, app, actor, step_id, "transfer")
     text = _text(note, required=False)
     if not step.allow_transfer:
-        raise Forbidden(_("The approval policy does not allow transferring this step."))
+        raise refuse(actor, "transfer", f"application:{app.number}",
+                     _("The approval policy does not allow transferring this step."),
+                     business_unit_id=app.business_unit_id)
     target = uow.session.get(Person, to_person_id)
     if target is None or not target.active:
         raise NotFound(_("Person {id} is not enrolled.", id=to_person_id))
     colleagues = {p.id for p in _colleagues(uow, app, step, mine)}
     if target.id not in colleagues:
-        raise Forbidden(_("{name} cannot take this step: they need the role {role} in this "
-                          "business unit, must not be the requester, and must not already "
-                          "be asked in this step.", name=target.name,
-                          role=label(ROLE_LABELS, mine.role)))
+        raise refuse(actor, "transfer", f"application:{app.number}",
+                     _("{name} cannot take this step: they need the role {role} in this "
+                       "business unit, must not be the requester, and must not already "
+                       "be asked in this step.", name=target.name,
+                       role=label(ROLE_LABELS, mine.role)),
+                     business_unit_id=app.business_unit_id)
     now = uow.now()
     mine.status, mine.decided_at, mine.comment = AssignmentStatus.TRANSFERRED, now, text
     new = StepAssignment(step_id=step.id, application_id=app.id, person_id=target.id,
@@ -266,7 +295,7 @@ def comment(uow: UnitOfWork, actor: Actor, application_id: int, text: str) -> No
 
     body = _text(text, required=True)
     app = lock_application(uow, application_id)
-    require_application(uow.session, actor, app.id)
+    require_application(uow.session, actor, app.id, action="comment")
     entry = record(uow, app, "commented", Who.of(actor), note=body)
     uow.session.flush()
     uow.audit("application.commented", "application", app.number,

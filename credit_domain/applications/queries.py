@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
-from credit_domain.access import Actor, account_scope
+from credit_domain.access import Actor, account_scope, refuse
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.applications.labels import step_title
 from credit_domain.applications.models import (
@@ -25,7 +25,7 @@ from credit_domain.applications.models import (
     TimelineEntry,
 )
 from credit_domain.customers.models import Customer
-from credit_domain.errors import Forbidden, NotFound
+from credit_domain.errors import NotFound
 from credit_domain.i18n import Text, text_factory
 from credit_domain.orgs.models import Person
 
@@ -57,14 +57,20 @@ def visible(actor: Actor) -> ColumnElement[bool]:
         account_scope(actor))
 
 
-def require_application(session: Session, actor: Actor, ref: int | str) -> Application:
-    """The application, if ``actor`` may see it (also when they are only CC'd)."""
-    app = find_application(session, ref)
-    allowed = actor.is_system or actor.person_id in (app.cc_person_ids or []) or (
+def can_see_application(session: Session, actor: Actor, app: Application) -> bool:
+    return actor.is_system or actor.person_id in (app.cc_person_ids or []) or (
         session.scalar(select(Application.id).join(CreditAccount).where(
             Application.id == app.id, visible(actor))) is not None)
-    if not allowed:
-        raise Forbidden(_("You may not see credit application {number}.", number=app.number))
+
+
+def require_application(session: Session, actor: Actor, ref: int | str, *,
+                        action: str = "see") -> Application:
+    """The application, if ``actor`` may see it (also when they are only CC'd)."""
+    app = find_application(session, ref)
+    if not can_see_application(session, actor, app):
+        raise refuse(actor, action, f"application:{app.number}",
+                     _("You may not see credit application {number}.", number=app.number),
+                     business_unit_id=app.business_unit_id)
     return app
 
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit_domain.access import Actor, require_account
+from credit_domain.access import Actor, refuse, require_account
 from credit_domain.accounts.models import AccountStatus, CreditAccount
 from credit_domain.applications import notices
 from credit_domain.applications.engine import (
@@ -46,7 +46,7 @@ from credit_domain.applications.routing import (
     take_snapshot,
 )
 from credit_domain.clock import local_date
-from credit_domain.errors import Conflict, Forbidden, InvalidInput
+from credit_domain.errors import Conflict, InvalidInput
 from credit_domain.events import ApplicationSubmitted
 from credit_domain.i18n import text_factory
 from credit_domain.ledger.models import Order, OrderStatus
@@ -278,9 +278,11 @@ def submit(uow: UnitOfWork, policies: PolicySource, actor: Actor,
     the credit snapshot, route it by the unit's approval policy and ask the first step's
     approvers. Refused when the same kind of application is already open for the account.
     ``tell_requester=False`` when the requester is answered where they submitted (chat)."""
-    account = require_account(uow.session, actor, request.account_id)
-    if actor.person_id is None:
-        raise Forbidden(_("Only a person submits an application; rules suggest them."))
+    account = require_account(uow.session, actor, request.account_id,
+                              action="submit_application")
+    _require_person(actor, "submit_application", f"credit_account:{account.id}")
+    actor.require_not_only_auditor(account.business_unit_id, action="submit_application",
+                                   target=f"credit_account:{account.id}")
     req, _order = validate(uow.session, account, request, _policy(policies, account),
                            _today(uow, account))
     _refuse_duplicate(uow.session, account.id, ApplicationKind(req.kind), req.order_id)
@@ -322,13 +324,24 @@ def state_conflict(uow: UnitOfWork, app: Application) -> Exception:
                                status=label(STATUS_LABELS, app.status)))
 
 
-def _require_requester(uow: UnitOfWork, app: Application, actor: Actor) -> None:
+def _require_person(actor: Actor, action: str, target: str) -> None:
+    if actor.person_id is None:
+        raise refuse(actor, action, target,
+                     _("Only a person submits an application; rules suggest them."))
+
+
+def _require_requester(uow: UnitOfWork, app: Application, actor: Actor, action: str) -> None:
     if actor.person_id is not None and actor.person_id == app.requester_id:
         return
+    # A suggestion has no requester yet: the account's owner, who is asked to review it,
+    # and the unit's credit admins act on it.
     if app.requester_id is None and (actor.is_system or actor.has_role(
-            app.business_unit_id, Role.CREDIT_ADMIN)):
+            app.business_unit_id, Role.CREDIT_ADMIN) or (
+            actor.person_id is not None and actor.person_id == app.account.owner_id)):
         return
-    raise Forbidden(_("Only the requester of {number} may do this.", number=app.number))
+    raise refuse(actor, action, f"application:{app.number}",
+                 _("Only the requester of {number} may do this.", number=app.number),
+                 business_unit_id=app.business_unit_id)
 
 
 def resubmit(uow: UnitOfWork, policies: PolicySource, actor: Actor, application_id: int, *,
@@ -339,9 +352,9 @@ def resubmit(uow: UnitOfWork, policies: PolicySource, actor: Actor, application_
     """Resubmit a returned application, amended as given: a new round with a fresh snapshot
     and route. Resubmitting twice changes nothing the second time (a Conflict says so)."""
     app = lock_application(uow, application_id)
+    _require_requester(uow, app, actor, "resubmit_application")
     if app.status != ApplicationStatus.RETURNED:
         raise state_conflict(uow, app)
-    _require_requester(uow, app, actor)
     _amend(uow, policies, app, {"amount": amount, "reason": reason, "valid_from": valid_from,
                                 "valid_to": valid_to, "term_days": term_days,
                                 "attachments": attachments})
@@ -356,11 +369,12 @@ def submit_draft(uow: UnitOfWork, policies: PolicySource, actor: Actor, applicat
     """Submit a draft the system suggested, as ``actor`` (who becomes its requester),
     amended as given."""
     app = lock_application(uow, application_id)
+    target = f"application:{app.number}"
+    require_account(uow.session, actor, app.account_id, action="submit_draft")
     if app.status != ApplicationStatus.DRAFT:
         raise state_conflict(uow, app)
-    require_account(uow.session, actor, app.account_id)
-    if actor.person_id is None:
-        raise Forbidden(_("Only a person submits an application; rules suggest them."))
+    _require_person(actor, "submit_draft", target)
+    actor.require_not_only_auditor(app.business_unit_id, action="submit_draft", target=target)
     app.requester_id = actor.person_id
     _amend(uow, policies, app, {"amount": amount, "reason": reason, "valid_from": valid_from,
                                 "valid_to": valid_to, "term_days": term_days})
@@ -373,9 +387,9 @@ def withdraw(uow: UnitOfWork, actor: Actor, application_id: int,
     """The requester withdraws an application before its final decision (a draft, one in
     approval, or one returned to them). No limit changes."""
     app = lock_application(uow, application_id)
+    _require_requester(uow, app, actor, "withdraw_application")
     if app.status not in OPEN_STATUSES:
         raise state_conflict(uow, app)
-    _require_requester(uow, app, actor)
     who = Who.of(actor)
     record(uow, app, "withdrawn", who, note=reason)
     finish(uow, app, ApplicationStatus.WITHDRAWN, who, reason=reason)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from credit_domain.access import Actor, account_scope
+from credit_domain.access import Actor, account_scope, refuse
 from credit_domain.accounts.exposure import Exposure, accounts_exposure, group_root
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.audit.models import AuditEvent
@@ -31,7 +31,7 @@ from credit_domain.customer360.events import of_accounts
 from credit_domain.customers.models import Customer, CustomerAlias
 from credit_domain.customers.services import find_accounts
 from credit_domain.db.types import Money
-from credit_domain.errors import Forbidden, InvalidInput, NotFound
+from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Invoice, Order, Payment
 from credit_domain.orgs.models import BusinessUnit
@@ -205,7 +205,8 @@ def visible_accounts(domain: Domain, actor: Actor, customer_id: int) -> list[Vis
             .where(CreditAccount.customer_id == customer_id, account_scope(actor))
             .order_by(BusinessUnit.code)).all()
     if not rows:
-        raise Forbidden(_("You may not see this customer's credit in any business unit."))
+        raise refuse(actor, "see_customer", f"customer:{customer_id}",
+                     _("You may not see this customer's credit in any business unit."))
     return [VisibleAccount(int(a), str(code), str(name)) for a, code, name in rows]
 
 
@@ -221,7 +222,8 @@ def customer_view(domain: Domain, actor: Actor, customer_id: int, *,
                                         account_scope(actor))
             .order_by(CreditAccount.business_unit_id)))
         if not accounts:
-            raise Forbidden(_("You may not see this customer's credit in any business unit."))
+            raise refuse(actor, "see_customer", f"customer:{customer_id}",
+                         _("You may not see this customer's credit in any business unit."))
         ids = [a.id for a in accounts]
         today = local_date(domain.clock.now(), accounts[0].business_unit.timezone)
         apps = _applications(session, actor, ids)

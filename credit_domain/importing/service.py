@@ -40,12 +40,12 @@ from credit_domain.ledger.records import (
 )
 from credit_domain.ledger.services import (
     Change,
-    business_unit_for,
     record_invoice,
     record_payment,
     upsert_account,
 )
 from credit_domain.orders.check import check_order
+from credit_domain.orgs.lookup import business_unit_by_code
 from credit_domain.orgs.models import BusinessUnit, Role
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -148,8 +148,8 @@ def import_file(domain: Domain, kind: str, path: pathlib.Path, *, business_unit:
     report = ImportReport(kind, path.name)
     rows = _Rows(kind, path, report)
     with domain.read() as session:
-        bu = business_unit_for(session, business_unit, actor)
-    actor.require_role(bu.id, Role.CREDIT_ADMIN, Role.FINANCE_MANAGER)
+        bu = business_unit_by_code(session, business_unit)
+    actor.require_role(bu.id, Role.CREDIT_ADMIN, Role.FINANCE_MANAGER, action=f"import_{kind}")
     for number, _rec in rows.records():
         report.rows += 1
         if progress and number % 100 == 0:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from credit_domain.access import Actor
+from credit_domain.access import Actor, refuse
 from credit_domain.accounts.models import AccountStatus, CreditAccount, TemporaryLimit
 from credit_domain.customers.master import load_live, move_master_data
-from credit_domain.errors import Conflict, Forbidden, InvalidInput
+from credit_domain.errors import Conflict, InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.ledger.models import CreditNote, Delivery, Invoice, Order, Payment
 from credit_domain.orgs.models import Role
@@ -51,10 +51,12 @@ def merge_customers(uow: UnitOfWork, actor: Actor, loser_id: int, survivor_id: i
     units = {a.business_unit_id for a in accounts}
     if not units and not actor.is_system and not any(
             g.role == Role.CREDIT_ADMIN for g in actor.grants):
-        raise Forbidden(_("This needs the role {roles} in this business unit.",
-                          roles=Role.CREDIT_ADMIN.value))
+        raise refuse(actor, "merge_customers", f"customer:{loser.id}",
+                     _("This needs the role {roles} in this business unit.",
+                       roles=Role.CREDIT_ADMIN.value))
     for bu_id in sorted(units):
-        actor.require_role(bu_id, Role.CREDIT_ADMIN)
+        actor.require_role(bu_id, Role.CREDIT_ADMIN, action="merge_customers",
+                           target=f"customer:{loser.id}")
     kept = {a.business_unit_id: a for a in accounts if a.customer_id == survivor.id}
     moved = folded = 0
     for account in (a for a in accounts if a.customer_id == loser.id):
