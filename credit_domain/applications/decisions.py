@@ -282,9 +282,11 @@ def transfer_candidates(uow: UnitOfWork, actor: Actor, application_id: int, *,
     app = uow.session.get(Application, application_id)
     if app is None:
         raise NotFound(_("Application {id} does not exist.", id=application_id))
-    step, mine = my_assignment(uow, app, actor, step_id)
+    step, mine = my_assignment(uow, app, actor, step_id, "transfer")
     if not step.allow_transfer:
-        raise Forbidden(_("The approval policy does not allow transferring this step."))
+        raise refuse(actor, "transfer", f"application:{app.number}",
+                     _("The approval policy does not allow transferring this step."),
+                     business_unit_id=app.business_unit_id)
     return sorted((Colleague(p.id, p.name, p.email) for p in _colleagues(uow, app, step, mine)),
                   key=lambda c: c.name)
 
