@@ -28,7 +28,9 @@ class WeComApiError(Exception):
     """WeCom refused a call (``errcode``), or could not be reached (``errcode`` None)."""
 
     def __init__(self, errcode: int | None, errmsg: str, *, status: int | None = None) -> None:
-        super().__init__(f"WeCom error {errcode}: {errmsg}")
+        what = (f"error {errcode}" if errcode is not None
+                else f"HTTP {status}" if status is not None else "unreachable")
+        super().__init__(f"WeCom {what}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
         self.status = status
@@ -101,7 +103,8 @@ class WeComClient(WeChatClient):  # type: ignore[misc]
         except WeChatClientException as exc:
             status = exc.response.status_code if exc.response is not None else None
             code = None if exc.errcode is None else int(exc.errcode)
-            raise WeComApiError(code, str(exc.errmsg), status=status) from exc
+            raise WeComApiError(code, str(exc.errmsg or f"{endpoint} failed"),
+                                status=status) from exc
         except requests.RequestException as exc:
             raise WeComApiError(None, redact_query(f"{endpoint}: {exc}")) from exc
         if not isinstance(result, dict):

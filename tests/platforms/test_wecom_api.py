@@ -8,7 +8,7 @@ import pytest
 from bot.messages import Card, Field, Reply
 from bot.platform_support.tokens import TokenStore
 from bot.wecom.adapter import wecom_platform
-from bot.wecom.client import WeComClient
+from bot.wecom.client import WeComApiError, WeComClient
 from bot.wecom.sender import WeComSender
 from credit_domain.orgs.models import Person, Platform, PlatformIdentity
 from credit_domain.outbox.port import DeliveryFailed
@@ -77,6 +77,12 @@ def test_an_unreachable_wecom_is_a_temporary_failure(wecom: WeComSetup, make_run
     with pytest.raises(DeliveryFailed) as failed:
         sender.send_direct("zhangsan", Reply(text="x"))
     assert not failed.value.permanent
+    assert "WeCom unreachable: gettoken" in str(failed.value)  # what the outbox list shows
+
+
+def test_a_wecom_server_error_says_so() -> None:
+    error = WeComApiError(None, "message/send failed", status=502)
+    assert str(error) == "WeCom HTTP 502: message/send failed" and error.temporary
 
 
 def test_alerts_go_to_an_app_group_chat_as_markdown(wecom: WeComSetup) -> None:
