@@ -10,10 +10,10 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import handlers.conversations  # noqa: F401  (registers every command)
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import InvalidInput
 from credit_domain.money import DEFAULT_MAX
-import handlers.conversations  # noqa: F401  (registers every command)
 from handlers.apply_parse import KINDS, LIMIT, MAX_REASON, TEMPORARY, Draft, parse_request
 from handlers.router import router
 from tests.handlers.apps import EN_CARDS, workflow_world
