@@ -88,9 +88,9 @@ class World:
             **self.card, "form": {}, "client_id": f"tap-{time.monotonic_ns()}"})
 
 
-def make_world(make_runtime: Any, sqlite_url: str, busy_timeout: float) -> World:
-    rt = make_runtime(emulator=True, secret_key="faults-secret-key",
-                      database_url=f"{sqlite_url}?timeout={busy_timeout}")
+def make_world(make_runtime: Any, database_url: str) -> World:
+    """An application waiting for 李强, its card in his emulator chat, and an ERP key."""
+    rt = make_runtime(emulator=True, secret_key="faults-secret-key", database_url=database_url)
     workflow_world(rt.domain)
     submit_by_chat(TestPlatform(rt.domain, capabilities=EN_CARDS),
                    "申请临时额度 华为 10万 30天 旺季备货")
@@ -112,9 +112,7 @@ def make_world(make_runtime: Any, sqlite_url: str, busy_timeout: float) -> World
             CreditAccount.id == application.account_id))
     approver = TestClient(create_app(rt))
     approver.post("/login/emulator", data={"person_id": liqiang, "next": "/"})
-    database = make_url(sqlite_url).database
-    assert database
-    return World(rt, database, TestClient(create_app(rt)),
+    return World(rt, make_url(database_url).database or "", TestClient(create_app(rt)),
                  {"Authorization": f"Bearer {key}", "Accept-Language": "en"}, approver,
                  application.id, {"message_id": message.id, "index": index},
                  {"business_unit": "IND", "customer_uscc": uscc, "external_id": "SO-LOCK-1",
@@ -124,13 +122,13 @@ def make_world(make_runtime: Any, sqlite_url: str, busy_timeout: float) -> World
 @pytest.fixture
 def short_wait(make_runtime: Any, sqlite_url: str) -> World:
     """Writers give up after one second of waiting for the lock."""
-    return make_world(make_runtime, sqlite_url, busy_timeout=1)
+    return make_world(make_runtime, f"{sqlite_url}?timeout=1")
 
 
 @pytest.fixture
 def long_wait(make_runtime: Any, sqlite_url: str) -> World:
     """The default busy timeout (30 s)."""
-    return make_world(make_runtime, sqlite_url, busy_timeout=30)
+    return make_world(make_runtime, sqlite_url)
 
 
 def test_requests_during_a_long_lock_fail_cleanly_and_succeed_after(short_wait: World) -> None:
