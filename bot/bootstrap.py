@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.observability import PrometheusTelemetry
 from bot.settings import Settings, get_settings
 from credit_domain.bootstrap import Domain, build_domain
 from credit_domain.clock import Clock
@@ -44,6 +45,7 @@ def build_runtime(settings: Settings | None = None, *, clock: Clock | None = Non
 
     settings = settings or get_settings()
     domain = build_domain(settings.database_url, clock=clock, policy_dir=settings.policy_dir)
+    domain.telemetry = PrometheusTelemetry()
     runtime = Runtime(settings=settings, domain=domain)
     for hook in RUNTIME_HOOKS:
         hook(runtime)

@@ -47,6 +47,7 @@ class Target:
     person_id: int | None = None
     channel: str | None = None
     business_unit_id: int | None = None
+    outbox_id: int | None = None  # set for outbox deliveries (a platform may dedupe by it)
 
 
 class Outlet(Protocol):
@@ -149,7 +150,8 @@ class ChatNotifier:
                                               outlet.capabilities.default_locale)
                     found.append(Target(outlet.platform, identity.tenant, where, locale,
                                         person_id=person.id,
-                                        business_unit_id=message.business_unit_id))
+                                        business_unit_id=message.business_unit_id,
+                                        outbox_id=message.id))
             if message.channel is not None:
                 unit = (session.get(BusinessUnit, message.business_unit_id)
                         if message.business_unit_id is not None else None)
@@ -161,7 +163,8 @@ class ChatNotifier:
                                               outlet.capabilities.default_locale)
                     found.append(Target(outlet.platform, "", where, locale,
                                         channel=message.channel,
-                                        business_unit_id=message.business_unit_id))
+                                        business_unit_id=message.business_unit_id,
+                                        outbox_id=message.id))
         unique = {(t.platform, t.conversation_id): t for t in found}
         return list(unique.values())
 

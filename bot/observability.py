@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -30,6 +31,7 @@ from starlette.responses import Response
 
 from credit_domain.outbox.models import OutboxMessage, OutboxStatus
 
+log = logging.getLogger(__name__)
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None)
 event_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -61,6 +63,35 @@ SENSITIVE_QUERY = re.compile(
 def redact_query(text: str) -> str:
     """``text`` with the value of every credential-carrying query parameter replaced."""
     return SENSITIVE_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+class PrometheusTelemetry:
+    """The domain's telemetry port (:mod:`credit_domain.telemetry`) on this process's
+    Prometheus counters."""
+
+    def job_run(self, job: str, outcome: str) -> None:
+        JOB_RUNS.labels(job, outcome).inc()
+
+    def alert_raised(self, alert_type: str) -> None:
+        ALERTS.labels(alert_type).inc()
+
+    def delivery(self, outcome: str) -> None:
+        DELIVERIES.labels(outcome).inc()
+
+
+@contextlib.contextmanager
+def handling(platform: str, handler: str, event_id: str | None) -> Iterator[None]:
+    """Time one chat event's handling (``creditbot_handler_seconds``) and put its platform
+    event id on every log record written meanwhile."""
+    token = event_id_var.set(event_id)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        took = time.perf_counter() - start
+        HANDLER_LATENCY.labels(platform, handler).observe(took)
+        log.info("%s event handled by %s in %.0f ms", platform, handler, took * 1000)
+        event_id_var.reset(token)
 
 
 class SecretMasker(logging.Filter):
@@ -105,9 +136,10 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        rid = request_id_var.get()
         base = super().format(record)
-        return f"{base} [req {rid}]" if rid else base
+        ids = [f"{name} {value}" for name, value in (("req", request_id_var.get()),
+                                                       ("event", event_id_var.get())) if value]
+        return f"{base} [{', '.join(ids)}]" if ids else base
 
 
 def configure_logging(fmt: str, level: str, secrets: Iterable[str]) -> SecretMasker:

@@ -36,6 +36,7 @@ from bot.messages import (
     form_from_json,
     form_to_json,
 )
+from bot.observability import handling
 from credit_domain.access import Actor, load_actor
 from credit_domain.bootstrap import Domain
 from credit_domain.conversations import state
@@ -75,7 +76,21 @@ class Conversations:
 
     # -- entry -------------------------------------------------------------------------------
     def handle(self, event: Command | CardAction, capabilities: Capabilities) -> list[Reply]:
-        """Process one inbound message or card action; return what to answer."""
+        """Process one inbound message or card action; return what to answer. Timed by
+        handler (``creditbot_handler_seconds``); its log records carry the event id."""
+        envelope = event.envelope
+        with handling(envelope.platform, self.handler_name(event), envelope.event_id):
+            return self._handle(event, capabilities)
+
+    def handler_name(self, event: Command | CardAction) -> str:
+        """The metrics label of what handles ``event``: the command or card action it names
+        ("text" for anything else: a dialogue's answer, an unknown word)."""
+        if isinstance(event, CardAction):
+            return event.action_id if event.action_id in self.router.actions else "unknown"
+        found = self.router.match(event.text) if event.text else None
+        return found[0].name if found is not None else "text"
+
+    def _handle(self, event: Command | CardAction, capabilities: Capabilities) -> list[Reply]:
         envelope = event.envelope
         actor = self._actor(envelope)
         if actor is None:

@@ -21,6 +21,7 @@ from credit_domain.access import Actor
 from credit_domain.clock import Clock, SystemClock
 from credit_domain.db.engine import WRITE_OPTION, make_engine
 from credit_domain.policy.store import PolicyStore
+from credit_domain.telemetry import NoTelemetry, Telemetry
 from credit_domain.unit_of_work import ActorRef, Subscriber, UnitOfWork
 
 
@@ -36,13 +37,15 @@ class Domain:
     subscribers: list[Subscriber] = field(default_factory=list)
     # Ports implemented outside the domain (bureau providers, notifier, …), by name.
     ports: dict[str, Any] = field(default_factory=dict)
+    # Where job runs, alerts and deliveries are counted (bot/ installs Prometheus counters).
+    telemetry: Telemetry = field(default_factory=NoTelemetry)
 
     def uow(self, actor: Actor | ActorRef | None = None) -> UnitOfWork:
         """A new unit of work (a write transaction) acting as ``actor``."""
         ref = actor.ref if isinstance(actor, Actor) else actor
         return UnitOfWork(
             self.session_factory, self.clock, ref or ActorRef.system("creditbot"),
-            subscribers=tuple(self.subscribers),
+            subscribers=tuple(self.subscribers), telemetry=self.telemetry,
         )
 
     @contextmanager

@@ -23,6 +23,7 @@ from credit_domain.clock import Clock
 from credit_domain.errors import NotFound
 from credit_domain.i18n import text_factory
 from credit_domain.outbox.models import OutboxMessage, OutboxStatus
+from credit_domain.telemetry import NoTelemetry, Telemetry
 
 _ = text_factory("credit_domain")
 T = TypeVar("T")
@@ -79,6 +80,7 @@ class UnitOfWork:
     clock: Clock
     actor: ActorRef = field(default_factory=lambda: ActorRef.system("creditbot"))
     subscribers: Iterable[Subscriber] = ()
+    telemetry: Telemetry = field(default_factory=NoTelemetry)
     session: Session = field(init=False)
     events: list[Any] = field(default_factory=list, init=False)
     audits: list[PendingAudit] = field(default_factory=list, init=False)

@@ -330,6 +330,11 @@ class _Reader:
             raise InvalidInput(_("Please give one end date for the temporary limit."))
         self.draft = replace(self.draft, valid_from=valid_from or self.draft.valid_from,
                              valid_to=valid_to or self.draft.valid_to)
+        start, end = self.draft.valid_from, self.draft.valid_to
+        if start is not None and end is not None and start > end:
+            raise InvalidInput(_("The temporary limit would end ({end}) before it starts "
+                                 "({start}); please check the dates.",
+                                 start=start.isoformat(), end=end.isoformat()))
 
 
 def parse_details(text: str, kind: str, today: dt.date) -> Draft:

@@ -101,8 +101,9 @@ class DingTalkApi:
               params: Mapping[str, str] | None = None) -> dict[str, Any]:
         try:
             res = self._http.request(method, url, json=json, headers=headers, params=params)
-        except httpx.HTTPError as exc:
-            raise DingTalkApiError(f"{method} {url.split('?')[0]}: {exc}") from exc
+        except (httpx.HTTPError, httpx.InvalidURL, TypeError, ValueError) as exc:
+            # also a URL that is none (a session webhook of the wrong type or form)
+            raise DingTalkApiError(f"{method} {str(url).split('?')[0]}: {exc}") from exc
         try:
             data = res.json() if res.content else {}
         except ValueError:

@@ -23,11 +23,15 @@ PLATFORM = "dingtalk"
 
 
 def parse_robot_message(data: Mapping[str, Any]) -> Command | None:
-    """A text (or rich-text) message to the robot; other types → None."""
+    """A text (or rich-text) message to the robot; other types, and a message whose fields
+    are not of the types DingTalk sends, → None."""
     try:
-        msg = ChatbotMessage.from_dict(dict(data))
-    except (KeyError, TypeError, AttributeError):
+        return _robot_message(ChatbotMessage.from_dict(dict(data)), data)
+    except (KeyError, TypeError, AttributeError, ValueError):
         return None
+
+
+def _robot_message(msg: ChatbotMessage, data: Mapping[str, Any]) -> Command | None:
     if msg.message_type == "text" and msg.text is not None:
         text = (msg.text.content or "").strip()
     elif msg.message_type == "richText" and msg.rich_text_content is not None:

@@ -85,10 +85,12 @@ class SenderOutlet:
             if updated is not None:
                 return updated
         if target.channel is not None:
-            sent = self.sender.send_channel(target.conversation_id, reply)
+            sent = self.sender.send_channel(target.conversation_id, reply,
+                                            outbox_id=target.outbox_id)
         else:
             sent = self.sender.send_direct(target.conversation_id, reply,
-                                           person_id=target.person_id)
+                                           person_id=target.person_id,
+                                           outbox_id=target.outbox_id)
         return message_ref(sent)
 
     def update(self, target: Target, message_id: str, reply: Reply) -> None:

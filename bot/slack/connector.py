@@ -22,12 +22,13 @@ from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from fastapi.responses import JSONResponse, Response
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import Runtime, runtime_hook
 from bot.delivery import Target, conversations, outlets, record_sent
@@ -61,13 +62,13 @@ class SlackConnector:
         self.app = AsyncApp(signing_secret=settings.slack_signing_secret.get_secret_value(),
                             client=self.client, process_before_response=False,
                             name="creditbot")
-        self.handler = AsyncSlackRequestHandler(self.app)
         self._register()
 
     # -- wiring ------------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
         app.use(self.refuse_replays)
+        app.error(self.on_error)
         app.command(re.compile(r"^/"))(self.on_slash)
         app.event("message")(self.on_message)
         app.event("app_mention")(self.on_message)
@@ -90,6 +91,22 @@ class SlackConnector:
             log.warning("refused a replayed Slack request (timestamp %s)", stamp)
             return BoltResponse(status=401, body={"error": "replayed request"})
         return await next()
+
+    async def on_error(self, error: Exception, response: BoltResponse | None
+                       ) -> BoltResponse | None:
+        """A signed request Bolt or a listener could not process: the database away → 503
+        (Slack retries); anything else is a payload we cannot read → 400, never a 500.
+        (After the acknowledgement, ``response`` is None: only the log says it.)"""
+        if isinstance(error, DBAPIError):
+            log.warning("Slack request deferred: the database is unavailable (%s)",
+                        type(error).__name__)
+            answer = BoltResponse(status=503, body={"error": "temporarily unavailable"},
+                                  headers={"Retry-After": "5"})
+        else:
+            log.warning("Slack request not processed: %s: %s", type(error).__name__, error,
+                        exc_info=error)
+            answer = BoltResponse(status=400, body={"error": "malformed request"})
+        return answer if response is not None else None
 
     def _first_time(self, digest: str) -> bool:
         with self.domain.uow() as uow:
@@ -257,7 +274,27 @@ class SlackConnector:
 
     # -- HTTP --------------------------------------------------------------------------------
     async def handle_http(self, request: Request) -> Response:
-        return await self.handler.handle(request)
+        """One POST to the Request URL. A body Bolt cannot even read (not UTF-8, JSON that is
+        not an object) is refused with 400 before any signature check or listener."""
+        body = await request.body()
+        try:
+            bolt_request = to_async_bolt_request(request, body)
+        except (UnicodeDecodeError, AttributeError, TypeError, ValueError, KeyError) as exc:
+            log.warning("Slack request refused: unreadable body (%s)", type(exc).__name__)
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        try:
+            answer = await self.app.async_dispatch(bolt_request)
+        except DBAPIError as exc:
+            log.warning("Slack request deferred: the database is unavailable (%s)",
+                        type(exc).__name__)
+            return JSONResponse({"error": "temporarily unavailable"}, status_code=503,
+                                headers={"Retry-After": "5"})
+        except Exception as exc:
+            # error handlers) fail on shapes Slack never sends: refuse, never a 500
+            log.warning("Slack request refused: Bolt cannot process it (%s: %s)",
+                        type(exc).__name__, exc)
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        return to_starlette_response(answer)
 
 
 class SocketMode:

@@ -10,6 +10,7 @@ card goes out as a new message. Failures raise the outbox's :class:`DeliveryFail
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -32,8 +33,15 @@ TEMPLATE_REFUSED = frozenset({40008, 40058})  # message type / parameter refused
 RATE_LIMITED = frozenset({45009, 45033, 45047})
 
 
-def new_task_id() -> str:
-    return f"cb{uuid.uuid4().hex}"
+DUPLICATE_CHECK_SECONDS = 4 * 3600  # WeCom's maximum
+
+
+def new_task_id(outbox_id: int | None = None, user_id: str = "") -> str:
+    """A template card's task id: for an outbox delivery, the same on every attempt (so a
+    resend is the same message to WeCom's duplicate check); else a fresh one."""
+    if outbox_id is None:
+        return f"cb{uuid.uuid4().hex}"
+    return f"cbo{outbox_id}-{hashlib.sha256(user_id.encode()).hexdigest()[:16]}"
 
 
 def _failed(exc: WeComApiError) -> DeliveryFailed:
@@ -62,21 +70,23 @@ class WeComSender(PlatformSender):
                     outbox_id: int | None = None) -> dict[str, Any]:
         """An app message to ``user_id``: a template card when the card's buttons call back
         (recorded for later updates), else Markdown or text."""
-        task_id = (new_task_id() if self.capabilities.buttons_call_back
+        task_id = (new_task_id(outbox_id, user_id) if self.capabilities.buttons_call_back
                    and cards.wants_template_card(reply) else None)
+        dedupe = outbox_id is not None
         try:
-            result = self._message_send(user_id, cards.message_body(reply, task_id))
+            result = self._message_send(user_id, cards.message_body(reply, task_id), dedupe)
         except WeComApiError as exc:
             if task_id is None or exc.errcode not in TEMPLATE_REFUSED:
                 raise _failed(exc) from exc
             log.warning("WeCom refused a template card (%s); sending Markdown instead", exc)
             task_id = None
             try:
-                result = self._message_send(user_id, cards.markdown_message(reply))
+                result = self._message_send(user_id, cards.markdown_message(reply), dedupe)
             except WeComApiError as again:
                 raise _failed(again) from again
         ref = {"platform": PLATFORM, "user_id": user_id, "msgid": result.get("msgid")}
-        if task_id is not None and reply.card is not None:
+        if (task_id is not None and reply.card is not None
+                and self.sent.by_handle(task_id) is None):  # a resend WeCom dropped
             self.sent.record(
                 recipient=user_id, handle=task_id, card_key=reply.card.key,
                 buttons=cards.button_meanings(reply.card), message_id=result.get("msgid"),
@@ -85,9 +95,16 @@ class WeComSender(PlatformSender):
             ref["task_id"] = task_id
         return ref
 
-    def _message_send(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def _message_send(self, user_id: str, body: Mapping[str, Any],
+                      dedupe: bool = False) -> dict[str, Any]:
+        # Outbox deliveries ask for WeCom's duplicate check, which drops the same message to
+        # the same person within the interval: one sent again after a crash between its send
+        # and its mark (at-least-once) reaches the person once. (Not for chat answers: the
+        # same question asked twice must be answered twice.)
+        check = ({"enable_duplicate_check": 1,
+                  "duplicate_check_interval": DUPLICATE_CHECK_SECONDS} if dedupe else {})
         result = self.client.call("post", "message/send", data={
-            "touser": user_id, "agentid": self.client.agent_id, **body})
+            "touser": user_id, "agentid": self.client.agent_id, **body, **check})
         if result.get("invaliduser"):
             raise WeComApiError(81013, f"invalid user {result['invaliduser']}")
         return result

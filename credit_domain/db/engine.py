@@ -45,7 +45,10 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    # How long a writer waits for another's write lock before giving up (SQLITE_BUSY, which
+    # the web app answers with 503): 30 s, or ``?timeout=<seconds>`` in the URL.
+    busy = float(str(parsed.query.get("timeout", "30")))
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": busy}}
     if database in ("", ":memory:"):
         raise ValueError("creditbot needs a SQLite file, not an in-memory database")
     pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +63,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")

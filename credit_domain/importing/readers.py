@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import pathlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ def open_sheet(path: pathlib.Path) -> Iterator[Sheet]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(encoding=_encoding(path), newline="") as fh:
-            yield _sheet((i + 1, row) for i, row in enumerate(csv.reader(fh)))
+            yield _sheet(_csv_rows(path, fh))
     elif suffix in (".xlsx", ".xlsm"):
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -67,6 +68,22 @@ def open_sheet(path: pathlib.Path) -> Iterator[Sheet]:
             book.close()
     else:
         raise InvalidInput(_("Import .csv or .xlsx files, not {file}.", file=path.name))
+
+
+def _csv_rows(path: pathlib.Path, fh: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(line number, cells) of a CSV file; a line the csv module cannot read (a cell over
+    its size limit, a stray NUL, bytes that are not the file's encoding) is refused clearly."""
+    reader = csv.reader(fh)
+    for number in itertools.count(1):  # records, as a spreadsheet numbers its rows
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InvalidInput(_("{file} cannot be read as CSV near line {line}: {error}",
+                                 file=path.name, line=reader.line_num + 1,
+                                 error=str(exc)[:200])) from None
+        yield number, row
 
 
 def _sheet(rows: Iterator[tuple[int, list[Any]]]) -> Sheet:

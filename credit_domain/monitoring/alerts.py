@@ -107,6 +107,8 @@ def raise_alert(uow: UnitOfWork, policies: PolicyStore, alert: Alert) -> Raised:
     was raised before changes nothing."""
     if not _record(uow, alert):
         return Raised(new=False)
+    telemetry = uow.telemetry
+    uow.after_commit(lambda: telemetry.alert_raised(alert.type))
     session = uow.session
     subject, facts = _subject(uow, alert)
     policy: AlertsPolicy = policies.get(alert.business_unit_id, "alerts")

@@ -76,12 +76,15 @@ def run_job(domain: Domain, name: str, *, dry_run: bool = False,
     run_id = claim_run(domain, name, scheduled_for or ctx.now, trigger=trigger, missed=missed,
                        runner=runner)
     if run_id is None:
+        domain.telemetry.job_run(name, "skipped")
         return None
     try:
         job.service(ctx)
     except Exception as exc:
+        domain.telemetry.job_run(name, "failed")
         finish_run(domain, run_id, "failed", ctx.report.summary(), f"{type(exc).__name__}: {exc}")
         raise
+    domain.telemetry.job_run(name, ctx.report.status)
     finish_run(domain, run_id, ctx.report.status, ctx.report.summary(),
                "\n".join(ctx.report.errors[:5]) or None)
     return ctx.report

@@ -168,8 +168,10 @@ class Dispatcher:
             uow.commit()
         if result.rowcount:  # type: ignore[attr-defined]
             report.sent += 1
+            self.domain.telemetry.delivery("sent")
         else:
             report.lease_lost += 1
+            self.domain.telemetry.delivery("lease_lost")
             log.warning("Outbox message %s was sent after its lease expired; another "
                         "dispatcher may send it again (raise the lease above the send "
                         "timeout)", message.id)
@@ -190,6 +192,7 @@ class Dispatcher:
             uow.session.execute(update(OutboxMessage).where(self._mine(message.id, token))
                                 .values(**values).execution_options(synchronize_session=False))
             uow.commit()
+        self.domain.telemetry.delivery("dead" if dead else "retried")
         if dead:
             report.dead += 1
             log.error("Outbox message %s (%s) is dead after %s attempt(s): %s", message.id,

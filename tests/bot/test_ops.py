@@ -10,6 +10,7 @@ from credit_domain.audit.chain import verify_chains
 from credit_domain.bootstrap import Domain
 from credit_domain.customers.models import Customer
 from credit_domain.db.backup import backup, restore
+from tests.conftest import needs_service
 from tests.factories import World
 
 
@@ -20,7 +21,7 @@ def customers(domain: Domain) -> int:
 
 def test_backup_and_restore_round_trip(any_domain: Domain, tmp_path: pathlib.Path) -> None:
     if any_domain.engine.dialect.name != "sqlite" and shutil.which("pg_dump") is None:
-        pytest.skip("pg_dump is not installed")
+        needs_service("pg_dump (PostgreSQL client tools)")
     with any_domain.uow() as uow:
         w = World(uow.session, uow.now())
         w.customer("备份前客户")

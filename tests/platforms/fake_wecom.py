@@ -8,6 +8,7 @@ The API checks what WeCom checks that matters here: the corp secret, access toke
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -38,6 +39,9 @@ class FakeWeCom:
         self.departments: list[dict[str, Any]] = []
         self.members: dict[int, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
+        self.delay = 0.0  # seconds message/send takes after taking the message in
+        self.seen: dict[str, tuple[float, str]] = {}  # duplicate check: body → (when, msgid)
+        self.duplicates = 0  # messages dropped by the duplicate check
         self.app = self._build()
 
     # -- test controls -----------------------------------------------------------------------
@@ -92,7 +96,16 @@ class FakeWeCom:
                     return {"errcode": 40056, "errmsg": "invalid agentid"}
                 if self.users is not None and body.get("touser") not in self.users:
                     return {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
+                fingerprint = json.dumps({k: v for k, v in body.items()
+                                          if k != "duplicate_check_interval"}, sort_keys=True)
+                earlier = self.seen.get(fingerprint)
+                interval = float(body.get("duplicate_check_interval") or 1800)
+                if (body.get("enable_duplicate_check") == 1 and earlier is not None
+                        and time.monotonic() - earlier[0] < interval):
+                    self.duplicates += 1  # as WeCom: accepted, not shown again
+                    return {**OK, "msgid": earlier[1]}
                 answer = {**OK, "msgid": f"msg-{next(self._ids)}"}
+                self.seen[fingerprint] = (time.monotonic(), answer["msgid"])
                 if body.get("msgtype") == "template_card":
                     card = body["template_card"]
                     if card.get("card_type") != "button_interaction" or not card.get(
@@ -106,6 +119,8 @@ class FakeWeCom:
                                         "used": False}
                     answer["response_code"] = code
                 self.sent.append(body)
+            if self.delay:  # slow after taking the message in: a sender killed now never
+                await asyncio.sleep(self.delay)  # learns that it was
             return answer
 
         @app.post("/cgi-bin/message/update_template_card")
