@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.dingtalk import cards, robot
 from bot.dingtalk.api import DingTalkApi, DingTalkApiError
@@ -171,6 +172,19 @@ class DingTalkSender(PlatformSender):
         if int(result.get("errcode", 0)) != 0:
             raise DeliveryFailed(f"session webhook: {result.get('errmsg')}", permanent=True)
 
+    def _trusted(self, session_webhook: str) -> bool:
+        """Answer through a session webhook only on DingTalk's own server (the configured
+        ``oapi`` host): the URL comes in the event, and a credit answer must not be sent
+        wherever an event says; otherwise the answer goes through the OpenAPI."""
+        if not session_webhook:
+            return False
+        url, home = urlsplit(session_webhook), urlsplit(self.api.oapi_url)
+        if (url.scheme, url.netloc) == (home.scheme, home.netloc):
+            return True
+        log.warning("session webhook on %s ignored: not DingTalk's %s", url.netloc or "?",
+                    home.netloc)
+        return False
+
     # -- updates -----------------------------------------------------------------------------
     def _update_copy(self, copy: SentCard, card: Card) -> str:
         decided = (None if cards.callback_buttons(card)
@@ -213,7 +227,7 @@ class DingTalkSender(PlatformSender):
             self._to_person(session_webhook, user_id, reply)
 
     def _to_person(self, session_webhook: str, user_id: str, reply: Reply) -> None:
-        if session_webhook and not self._cards_enabled(reply):
+        if self._trusted(session_webhook) and not self._cards_enabled(reply):
             self.reply_in_session(session_webhook, reply)
         else:
             self.send_direct(user_id, reply)

@@ -5,7 +5,9 @@ received them."""
 from __future__ import annotations
 
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
 import pytest
@@ -96,6 +98,30 @@ def test_robot_messages_over_http_are_handled_once(dingtalk: DingTalkSetup,
     wait_for(lambda: dingtalk.fake.session_messages)
     time.sleep(0.2)
     assert [e.text for e in recorder.events if isinstance(e, Command)] == ["我的申请"]
+
+
+def test_an_answer_never_goes_to_a_session_webhook_off_dingtalk(dingtalk: DingTalkSetup,
+                                                               recorder: Recorder) -> None:
+    recorder.script = lambda e: [Reply(text="华为 可用额度 ¥40万")]
+    received: list[str] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"errcode":0}')
+
+    elsewhere = HTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    message = {**dingtalk.fake.robot_message("zhangsan", "额度 华为", "msgH9"),
+               "sessionWebhook": f"http://127.0.0.1:{elsewhere.server_port}/robot/session/x"}
+    assert dingtalk.robot_post(message).status_code == 200
+    wait_for(lambda: dingtalk.fake.robot_messages)  # answered through DingTalk's OpenAPI
+    [sent] = dingtalk.fake.robot_messages
+    assert sent["userIds"] == ["zhangsan"] and "¥40万" in json.dumps(sent, ensure_ascii=False)
+    assert dingtalk.fake.session_messages == [] and received == []
+    elsewhere.shutdown()
 
 
 @pytest.mark.parametrize("attack", ["wrong secret", "stale", "future", "no headers"])
