@@ -23,7 +23,7 @@ from credit_domain.unit_of_work import UnitOfWork
 from handlers.application_card import application_card
 from handlers.application_view import AppView, load
 from handlers.apply import today_for
-from handlers.apply_parse import TEMPORARY, parse_details
+from handlers.apply_parse import TEMPORARY, Draft, parse_details
 from handlers.router import Args, Context, Replies, UsageError, router
 
 _ = text_factory("handlers")
@@ -172,10 +172,19 @@ def amendments(ctx: Context, form: Mapping[str, str], kind: str) -> dict[str, An
     if form.get("amount", "").strip() and details.amount is None:
         raise InvalidInput(_("I can't read “{text}” as an amount, e.g. 20万 or 200,000.",
                              text=form["amount"]))
+    no_change(details)
     changes: dict[str, Any] = {"amount": details.amount, "reason": form.get("reason") or None}
     if kind == ApplicationKind.TEMPORARY:
         changes["valid_to"] = details.valid_to
     return changes
+
+
+def no_change(details: Draft) -> None:
+    """An amended request names the amount it now asks for: ``+10万`` could mean more than
+    the current limit or more than the request, so it is refused rather than guessed."""
+    if details.delta:
+        raise InvalidInput(_("Give the amount you now ask for (e.g. 35万), not a change like "
+                             "+10万."))
 
 
 def _until(text: str) -> str:
@@ -294,7 +303,10 @@ def resubmit_command(ctx: Context, args: Args) -> Reply:
     view = view_of(ctx, number)
     kind = TEMPORARY if view.kind == ApplicationKind.TEMPORARY else "limit"
     details = parse_details(rest, kind, today_for(ctx))
-    changes: dict[str, Any] = {"amount": details.amount, "reason": details.reason}
+    no_change(details)
+    changes: dict[str, Any] = {"amount": details.amount, "reason": details.reason,
+                               "term_days": details.term_days,
+                               "attachments": details.attachments or None}
     if view.kind == ApplicationKind.TEMPORARY:
         changes["valid_to"] = details.valid_to
     with ctx.uow() as uow:

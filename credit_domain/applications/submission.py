@@ -298,7 +298,11 @@ def _amend(uow: UnitOfWork, policies: PolicySource, app: Application,
         reason=app.reason, valid_from=app.valid_from, valid_to=app.valid_to,
         term_days=app.term_days, attachments=tuple(app.attachments or ()),
         order_id=app.order_id)
-    wanted = replace(current, **{k: v for k, v in changes.items() if v is not None})
+    given = {k: v for k, v in changes.items() if v is not None}
+    if "attachments" in given:  # links given with an amendment add to those already there
+        given["attachments"] = tuple(dict.fromkeys((*current.attachments,
+                                                    *given["attachments"])))
+    wanted = replace(current, **given)
     req, _order = validate(uow.session, app.account, wanted, _policy(policies, app.account),
                            _today(uow, app.account))
     app.requested_amount, app.reason = req.amount or app.requested_amount, req.reason

@@ -201,6 +201,23 @@ def test_returned_applications_are_resubmitted_from_chat(talk: TestPlatform, dom
     assert len(outbox(domain, "application.pending_approval")) == 2  # 李强 asked again
 
 
+def test_a_resubmission_names_its_amount_and_keeps_its_links(talk: TestPlatform,
+                                                               domain: Domain,
+                                                               number: str) -> None:
+    talk.tap(button(approval_card(domain, "liqiang"), "app.return"), user="liqiang",
+             form={"reason": "请补充订单"})
+    [refused] = talk.push(f"重新提交 {number} +3万 补充订单", user="wangfang")
+    assert refused.text == ("⚠️ Give the amount you now ask for (e.g. 35万), not a change like "
+                            "+10万.")
+    assert latest(domain).status == "returned"  # nothing changed
+    [card] = talk.push(f"resubmit {number} 13万 订单见 https://files.example/so-1.pdf",
+                       user="wangfang")
+    assert card.card is not None
+    app = latest(domain)
+    assert (app.status, app.round, app.requested_amount) == ("pending", 2, Decimal("130000.00"))
+    assert app.attachments == ["https://files.example/so-1.pdf"]
+
+
 def test_the_requester_withdraws_and_the_approver_card_follows(talk: TestPlatform,
                                                                 domain: Domain,
                                                                 number: str) -> None:
