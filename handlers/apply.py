@@ -188,17 +188,37 @@ def ask(ctx: Context, draft: Draft, step: str, *, offer_form: bool = False,
 @router.flow(FLOW)
 def answer(ctx: Context, dialogue: Dialogue, text: str) -> Replies:
     """The answer to the question ``ask`` put. A new command instead of an answer ends the
-    application and runs the command (except for the reason, which is free text)."""
+    application and runs the command (for the reason, which is free text, only a command
+    spelled out on its own: see :func:`_spelled_out_command`)."""
     step = dialogue.step
     draft = Draft.from_value(dialogue.data)
     if step != "reason" and ctx.router.match(text) is not None:
         ctx.end_dialogue()
         return ctx.router.dispatch_command(ctx, text)
+    if step == "reason" and _spelled_out_command(ctx, text):
+        ctx.end_dialogue()
+        return [Reply(text=ctx.t(_("The request for {customer} was set aside: it still needed "
+                                   "a reason. Start it again when you are ready.",
+                                   customer=draft.query or "—"))),
+                *ctx.router.dispatch_command(ctx, text)]
     try:
         draft = _read_answer(draft, step, text.strip(), today_for(ctx))
     except DomainError as exc:
         return ask(ctx, draft, step, problem=ctx.t(exc.message))
     return advance(ctx, draft)
+
+
+def _spelled_out_command(ctx: Context, text: str) -> bool:
+    """A reason is free text and may start with a command's word (``客户回款稳定``); only a
+    command word alone (``待我审批``) or followed by a space (``临时额度 华为 5万``) is taken
+    as a new command rather than as the reason."""
+    found = ctx.router.match(text)
+    if found is None:
+        return False
+    rest = found[1]
+    said = text.strip()
+    head = said[:len(said) - len(rest)] if rest else said
+    return not rest or head != head.rstrip()
 
 
 def _read_answer(draft: Draft, step: str, text: str, today: dt.date) -> Draft:

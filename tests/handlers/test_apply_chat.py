@@ -155,6 +155,27 @@ def test_a_command_instead_of_an_answer_ends_the_application(domain: Domain,
     assert "I don't know" in cli.push("10万", user="wangfang")[0].as_text()
 
 
+def test_a_reason_may_start_like_a_command_but_a_command_is_not_a_reason(
+        domain: Domain, shop: Shop) -> None:
+    cli = TestPlatform(domain, capabilities=TEXT_ONLY)
+    [why] = cli.push("apply 华为 60万", user="wangfang")
+    assert why.text == "Why? Approvers read this reason (cancel to stop)."
+    set_aside, pending = cli.push("pending", user="wangfang")  # a command on its own
+    assert set_aside.text == ("The request for 华为 was set aside: it still needed a reason. "
+                              "Start it again when you are ready.")
+    assert pending.as_text() == "Nothing waits for your decision."
+    cli.push("apply 华为 60万", user="wangfang")
+    set_aside, confirmation, _numbers = cli.push("temp 华为 5万 30天 展会备货", user="wangfang")
+    assert "set aside" in (set_aside.text or "")
+    assert "Type: temporary limit\nAmount: ¥50,000.00" in confirmation.as_text()
+    assert "Reason: 展会备货" in confirmation.as_text()  # the new request goes on whole
+    cli.push("cancel", user="wangfang")
+    cli.push("apply 华为 60万", user="wangfang")
+    confirmation, _numbers = cli.push("客户回款稳定，新项目备货", user="wangfang")
+    assert "客户回款稳定，新项目备货" in confirmation.as_text()  # starts with 客户: still a reason
+    assert applications(domain) == 0
+
+
 def test_an_ambiguous_customer_gives_a_choice_that_keeps_the_request(talk: TestPlatform,
                                                                      domain: Domain) -> None:
     [choice] = talk.push("apply 华 30万 备货", user="zhangwei")  # finance sees three
