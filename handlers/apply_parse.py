@@ -29,6 +29,7 @@ from decimal import Decimal
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.money import parse_amount
+from credit_domain.uscc import is_valid_uscc
 
 _ = text_factory("handlers")
 
@@ -162,6 +163,8 @@ def _amount(word: str) -> tuple[Decimal, bool] | None:
     plus = _PLUS.match(word)
     body = word[plus.end():] if plus else word
     if not body or not re.search(r"\d|[一二两三四五六七八九十百千万亿]", body):
+        return None
+    if not plus and is_valid_uscc(body):  # 18 digits with a valid check: a customer's USCC
         return None
     try:
         return parse_amount(body), plus is not None

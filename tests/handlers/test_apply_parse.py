@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from credit_domain.errors import InvalidInput
+from credit_domain.uscc import make_uscc
 from handlers.apply_parse import (
     LIMIT,
     RELEASE,
@@ -44,6 +45,15 @@ def test_the_issue_examples() -> None:
     ("二十万", "200000.00"), ("20万元", "200000.00")])
 def test_amounts_as_people_type_them(typed: str, amount: str) -> None:
     assert read(f"华为 {typed} 备货").amount == Decimal(amount)
+
+
+def test_a_usccs_of_digits_names_the_customer_not_an_amount() -> None:
+    uscc = make_uscc("91440300066580351")
+    assert uscc.isdigit()
+    d = read(f"{uscc} 25万 扩产")
+    assert (d.query, d.amount, d.reason) == (uscc, Decimal("250000.00"), "扩产")
+    with pytest.raises(InvalidInput):  # 18 digits with a wrong check digit: a huge amount
+        read(f"华为 {uscc[:-1]}{(int(uscc[-1]) + 1) % 10} 扩产")
 
 
 def test_plus_raises_the_current_limit_and_glued_words_are_split() -> None:
