@@ -15,7 +15,7 @@ from bot.cli.base import app, cli_locale, console, domain_errors, err_console, r
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.orgs.lookup import business_unit_by_code
-from credit_domain.orgs.models import BusinessUnit
+from credit_domain.orgs.models import BusinessUnit, Role
 from credit_domain.policy.store import PolicyInvalid, parse_policy
 from credit_domain.rules.policy import RulesPolicy
 from credit_domain.rules.simulate import simulate
@@ -88,8 +88,10 @@ def install(
         with rt.domain.read() as session:
             unit = _unit(session, bu)
             actor = acting_as(session, as_)
-        if as_ is not None:
-            actor.require_business_unit(unit.id)
+        if as_ is not None:  # rules are credit policy: its owners install them
+            actor.require_role(unit.id, Role.CREDIT_ADMIN, Role.RISK_DIRECTOR,
+                               Role.GENERAL_MANAGER, action="install_rules",
+                               target=f"policy:rules:{bu}")
         try:
             with rt.domain.uow(actor) as uow:
                 version = rt.domain.policies.install(uow, unit.id, "rules",

@@ -52,6 +52,9 @@ def test_rules_check_install_and_simulate(cli: Any, tmp_path: Path) -> None:
     refused = invoke("rules", "check", str(bad))
     assert refused.exit_code == 1 and "line 4" in refused.output and "limit_left" in refused.output
     assert invoke("rules", "install", str(bad), "--bu", "IND").exit_code == 1
+    by_seller = invoke("rules", "install", str(good), "--bu", "IND", "--as", str(shop.sales_id))
+    assert by_seller.exit_code == 1 and "credit_admin" in by_seller.output  # policy owners only
+    assert "version 1" not in invoke("rules", "show", "--bu", "IND").output  # nothing changed
     installed = invoke("rules", "install", str(good), "--bu", "IND", "--as", str(shop.admin_id))
     assert installed.exit_code == 0, installed.output
     assert "第 1 版已生效" in installed.output and f"person:{shop.admin_id}" in installed.output
