@@ -36,6 +36,13 @@ def test_upgrade_seed_and_serve(tmp_path: Path) -> None:
     assert "already has data" in again.stdout
     refused = run(["demo"], env)
     assert refused.returncode == 1 and "--reset" in refused.stdout
+    unconfirmed = run(["demo", "--reset", "--customers", "20"], env)  # no terminal to ask
+    assert unconfirmed.returncode == 1 and "Nothing was deleted" in unconfirmed.stdout
+    deployment = run(["demo", "--reset", "--yes", "--customers", "20"],
+                     {**env, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert deployment.returncode == 1 and "Slack is configured" in deployment.stdout
+    confirmed = run(["demo", "--reset", "--yes", "--customers", "20"], env)
+    assert confirmed.returncode == 0 and "20 customers" in confirmed.stdout, confirmed.stderr
 
     port = free_port()
     proc = subprocess.Popen([*CREDITBOT, "serve", "--port", str(port)], env=env,
