@@ -37,7 +37,7 @@ from credit_domain.names import normalize_name
 from credit_domain.uscc import normalize_uscc
 
 FAKE_TOKEN = "fake-bureau-token"  # noqa: S105 (the fake accepts any token)
-PROVIDERS = ("fake", "tianyancha", "qichacha")
+PROVIDERS = ("tianyancha", "qichacha", "fake", "none")
 REAL_RATE = 5.0  # calls per second shared by every process (BUREAU_RATE_PER_SECOND)
 FAKE_RATE = 200.0
 
@@ -104,7 +104,7 @@ def fake_bureau(runtime: Runtime) -> FakeBureau:
 def build_provider(settings: Settings, domain: Domain, runtime: Runtime | None = None
                    ) -> BureauProvider:
     """The configured provider, with cache and rate limit (see module docstring)."""
-    kind = settings.bureau_provider.strip().lower()
+    kind = settings.bureau_kind
     ttl = dt.timedelta(hours=settings.bureau_cache_ttl_hours)
     rate = settings.bureau_rate_per_second or (FAKE_RATE if kind == "fake" else REAL_RATE)
     options: dict[str, Any] = {
@@ -146,6 +146,9 @@ def demo_provider(runtime: Runtime) -> EmbeddedFake:
 
 @runtime_hook
 def install_bureau(runtime: Runtime) -> None:
+    if runtime.settings.bureau_kind == "none":
+        runtime.domain.ports.pop("bureau", None)  # the bureau job says none is configured
+        return
     runtime.domain.ports["bureau"] = build_provider(runtime.settings, runtime.domain, runtime)
 
 
@@ -153,6 +156,6 @@ def install_bureau(runtime: Runtime) -> None:
 def fake_bureau_routes(runtime: Runtime) -> APIRouter:
     """``/fake-bureau/`` serves the fake in the demo (emulator on, provider fake)."""
     router = APIRouter()
-    if runtime.settings.emulator and runtime.settings.bureau_provider == "fake":
+    if runtime.settings.emulator and runtime.settings.bureau_kind == "fake":
         router.mount("/fake-bureau", fake_bureau(runtime).app)
     return router

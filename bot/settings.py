@@ -154,11 +154,19 @@ class Settings(BaseSettings):
         return None
 
     @property
+    def bureau_kind(self) -> str:
+        """The bureau provider in use: as configured, or by default the fake bureau with the
+        emulator and none without it."""
+        kind = self.bureau_provider.strip().lower()
+        return kind or ("fake" if self.emulator else "none")
+
+    @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    # Bureau (company data): fake | tianyancha | qichacha
-    bureau_provider: str = Field("fake", validation_alias="CREDITBOT_BUREAU_PROVIDER")
+    # Bureau (company data): tianyancha | qichacha | fake | none; empty: the fake with the
+    # emulator (the demo), none otherwise (invented records must never reach real customers)
+    bureau_provider: str = Field("", validation_alias="CREDITBOT_BUREAU_PROVIDER")
     tianyancha_token: SecretStr | None = Field(None, validation_alias="TIANYANCHA_TOKEN")
     qichacha_key: str | None = Field(None, validation_alias="QICHACHA_KEY")
     qichacha_secret_key: SecretStr | None = Field(None, validation_alias="QICHACHA_SECRET_KEY")

@@ -85,12 +85,17 @@ class JsonApi:
         """The outcome of a parsed response body and a reason for the log."""
         return Outcome.OK, "ok"
 
+    def _where(self, endpoint: str) -> str:
+        """The cache's name of an endpoint: with the server's address, so that answers of one
+        server (the demo's fake bureau) are never taken for another's (the real provider)."""
+        return f"{self.base_url}/{endpoint.lstrip('/')}"
+
     # -- calls -------------------------------------------------------------------------------
     def get(self, endpoint: str, params: dict[str, Any]) -> Answer:
         """GET ``endpoint`` with ``params``: from the cache when fresh, else from the provider
         with retries; raises :class:`BureauUnavailable` when every attempt failed."""
         if self.cache is not None:
-            hit = self.cache.get(self.provider, endpoint, params)
+            hit = self.cache.get(self.provider, self._where(endpoint), params)
             if hit is not None:
                 outcome, _reason = self.interpret(hit)
                 return Answer(outcome, hit, cached=True)
@@ -103,7 +108,7 @@ class JsonApi:
             outcome, body, reason, retry_after = self._send(endpoint, params)
             if outcome in (Outcome.OK, Outcome.EMPTY):
                 if self.cache is not None:
-                    self.cache.put(self.provider, endpoint, params, body)
+                    self.cache.put(self.provider, self._where(endpoint), params, body)
                 return Answer(outcome, body)
             log.warning("%s %s attempt %d failed: %s", self.provider, endpoint, attempt + 1,
                         reason)

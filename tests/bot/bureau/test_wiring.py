@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from bot.web.app import create_app
 from credit_domain.bureau.models import BureauSnapshot
 from credit_domain.bureau.services import refresh_bureau
 from credit_domain.customers.models import Customer
+from credit_domain.errors import InvalidInput
 from tests.factories import World
 
 MakeRuntime = Callable[..., Any]
@@ -30,8 +32,9 @@ def seed(rt: Any) -> Customer:
     return cust
 
 
-def test_the_default_is_the_embedded_fake(make_runtime: MakeRuntime) -> None:
-    rt = make_runtime()
+def test_the_demo_uses_the_embedded_fake_and_a_deployment_none(
+        make_runtime: MakeRuntime) -> None:
+    rt = make_runtime(emulator=True)
     cust = seed(rt)
     provider = rt.domain.ports["bureau"]
     assert isinstance(provider, EmbeddedFake)
@@ -43,6 +46,16 @@ def test_the_default_is_the_embedded_fake(make_runtime: MakeRuntime) -> None:
         assert snap.report["name"] == cust.legal_name and snap.report["uscc"] == cust.uscc
     finally:
         provider.stop()
+    # Without the emulator nothing invented reaches real customers: no provider until one
+    # is configured, and the fake's cached answers are not taken for a real provider's.
+    deployment = make_runtime()
+    assert "bureau" not in deployment.domain.ports
+    with pytest.raises(InvalidInput, match="No bureau provider is configured"):
+        refresh_bureau(deployment.domain)
+    real = make_runtime(bureau_provider="tianyancha", tianyancha_token="t0ken",
+                        bureau_api_url="http://127.0.0.1:9")
+    unreachable = refresh_bureau(real.domain)
+    assert unreachable.changed == 0 and (unreachable.failures or unreachable.stopped)
 
 
 def test_qichacha_from_settings_talks_to_the_configured_url(make_runtime: MakeRuntime) -> None:
