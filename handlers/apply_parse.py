@@ -294,6 +294,9 @@ class _Reader:
             self._window(valid_to=add_period(start, n, unit))
             return True
         days = n * {"d": 1, "w": 7, "m": 30}[unit]
+        if days < 1:
+            raise InvalidInput(_("Payment terms of {days} days make no sense; e.g. 60天 or "
+                                 "net 45.", days=days))
         if self.draft.term_days is not None:
             raise InvalidInput(_("Please give the payment terms once."))
         self.draft = replace(self.draft, term_days=days)

@@ -108,9 +108,19 @@ def columns(kind: str) -> list[Column]:
                              known=", ".join(KINDS))) from None
 
 
+def unknown_headers(kind: str, headers: list[object]) -> list[str]:
+    """Headers that name no field of ``kind``: refused rather than dropped, since a
+    misspelt ``到期日期`` would otherwise lose the due dates. Blank headers and headers
+    starting with ``#`` (a column kept for people, e.g. ``#备注``) are left out."""
+    known = {fold(name) for col in columns(kind) for name in (col.en, col.zh, col.key)}
+    return [str(h).strip() for h in headers
+            if str(h or "").strip() and not str(h).strip().startswith("#")
+            and fold(h) not in known]
+
+
 def map_headers(kind: str, headers: list[object]) -> tuple[dict[int, Column], list[Column]]:
     """Which column of the file is which field (Chinese, English or field-name headers);
-    also the required columns missing. Unknown headers are ignored."""
+    also the required columns missing. See :func:`unknown_headers` for the others."""
     by_name: dict[str, Column] = {}
     for col in columns(kind):
         for name in (col.en, col.zh, col.key):

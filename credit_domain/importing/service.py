@@ -28,7 +28,7 @@ from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import DomainError
 from credit_domain.i18n import Text, text_factory
-from credit_domain.importing.columns import Column, columns, map_headers
+from credit_domain.importing.columns import Column, columns, map_headers, unknown_headers
 from credit_domain.importing.readers import open_sheet
 from credit_domain.ledger.models import Invoice, Order, Payment
 from credit_domain.ledger.problems import RecordRejected, problems_from
@@ -123,7 +123,13 @@ class _Rows:
             self.total = sheet.size if self.total is None else self.total
             for col in missing:
                 self.report.problem(1, f"{col.zh} / {col.en}", _("This column is missing."))
-            if missing:
+            unknown = unknown_headers(self.kind, sheet.header)
+            for header in unknown:
+                self.report.problem(1, header, _(
+                    "No such column for {kind}: rename it to one of {known}, or start its "
+                    "name with # to keep it out of the import.", kind=self.kind,
+                    known="、".join(c.zh for c in columns(self.kind))))
+            if missing or unknown:
                 return
             for number, cells in sheet.rows:
                 try:

@@ -37,6 +37,7 @@ texts = st.one_of(
 @example("华为 20万 30万", LIMIT)
 @example("华为 10万 到 2020-01-01", TEMPORARY)
 @example("华为 " + "长" * 3000, LIMIT)
+@example("0天", LIMIT)
 def test_any_request_text_parses_or_is_refused_clearly(text: str, kind: str) -> None:
     try:
         draft = parse_request(text, kind, TODAY)

@@ -61,6 +61,21 @@ def test_a_bad_row_rejects_the_whole_file_with_a_report(domain: Domain, tmp_path
     assert "C9" in report.problems[0].message.render("en")
 
 
+def test_an_unknown_column_is_refused_not_dropped(domain: Domain, tmp_path: Path) -> None:
+    make_shop(domain)
+    path = csv_file(tmp_path, "inv.csv", "发票号,客户编号,金额,开票日期,到期日期,#备注\n"
+                                         "INV-1,C1,1000,2026-02-01,2026-02-21,月结\n")
+    report = run(domain, "invoices", path)  # 到期日期 is not 到期日: the due date would be lost
+    assert not report.imported and count(domain, Invoice) == 0
+    [problem] = report.problems
+    assert (problem.row, problem.column) == (1, "到期日期")
+    assert "到期日" in problem.message.render("zh_CN") and "#" in problem.message.render("en")
+    fixed = csv_file(tmp_path, "inv.csv", path.read_text().replace("到期日期", "到期日"))
+    assert run(domain, "invoices", fixed).imported  # a #column is kept out, not refused
+    with domain.read() as s:
+        assert s.scalars(select(Invoice.due_date)).one() == dt.date(2026, 2, 21)
+
+
 def test_a_good_file_imports_whole_and_again_changes_nothing(domain: Domain, tmp_path: Path,
                                                              clock: Any) -> None:
     make_shop(domain)
