@@ -148,6 +148,23 @@ def test_unknown_customer_is_located(domain: Domain) -> None:
     assert count(domain, Invoice) == 0
 
 
+@pytest.mark.parametrize(("kind", "field"), [
+    ("invoice", "issue_date"), ("payment", "received_on"), ("delivery", "shipped_on"),
+    ("credit_note", "issued_on")])
+def test_nothing_is_recorded_as_happening_in_the_future(domain: Domain, kind: str,
+                                                        field: str) -> None:
+    shop = make_shop(domain)
+    day_after_tomorrow = TODAY + dt.timedelta(days=2)
+    with pytest.raises(RecordRejected) as err:
+        push(domain, shop.bu_id, kind, external_id="X-1", amount="5",
+             customer_external_id="C1", **{field: day_after_tomorrow})
+    [problem] = err.value.problems
+    assert problem.field == field and "2026-03-04" in problem.message.render("zh_CN")
+    assert count(domain, Invoice) + count(domain, Payment) == 0  # nothing was recorded
+    push(domain, shop.bu_id, "invoice", external_id="I-1", amount="5", customer_external_id="C1",
+         issue_date=TODAY + dt.timedelta(days=1))  # a day of slack for another time zone
+
+
 def _exposure(domain: Domain, account_id: int) -> Exposure:
     with domain.read() as s:
         return account_exposure(s, account_id, TODAY)

@@ -3,6 +3,7 @@ record refers to, and the answer each record gets."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit_domain.accounts.models import CreditAccount
+from credit_domain.clock import local_date
 from credit_domain.customers.master import surviving
 from credit_domain.customers.models import Customer
 from credit_domain.i18n import Text, text_factory
@@ -107,3 +109,14 @@ def same_account(existing: Any, account: CreditAccount, message: Text) -> None:
     """Refuse a number the ERP already used for another customer's record."""
     if existing.account_id != account.id:
         raise reject(("customer_external_id",), message)
+
+
+def not_after_today(uow: UnitOfWork, bu: BusinessUnit, day: dt.date, field: str) -> None:
+    """A ledger event (issued, shipped, received) cannot lie ahead: a payment dated next
+    year would lower today's receivables while every as-of figure still counts it unpaid.
+    One day of slack absorbs an ERP in another time zone."""
+    today = local_date(uow.now(), bu.timezone)
+    if day > today + dt.timedelta(days=1):
+        raise reject((field,), _("{day} is in the future (today is {today} in this business "
+                                 "unit); record it on the day it happens.",
+                                 day=day.isoformat(), today=today.isoformat()))

@@ -21,7 +21,13 @@ from credit_domain.ledger.models import (
 from credit_domain.ledger.problems import reject
 from credit_domain.ledger.records import DeliveryRecord, InvoiceRecord
 from credit_domain.ledger.services.allocation import allocated_to, refresh_settlement
-from credit_domain.ledger.services.common import Change, Recorded, locate, same_account
+from credit_domain.ledger.services.common import (
+    Change,
+    Recorded,
+    locate,
+    not_after_today,
+    same_account,
+)
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -42,6 +48,7 @@ def find_order(uow: UnitOfWork, account: CreditAccount, external_id: str,
 def record_delivery(uow: UnitOfWork, bu: BusinessUnit, rec: DeliveryRecord) -> Recorded:
     """Goods shipped: exposure moves from the order (if named) to "shipped, not invoiced"."""
     session, now = uow.session, uow.now()
+    not_after_today(uow, bu, rec.shipped_on, "shipped_on")
     account, delivery = locate(uow, bu, rec, Delivery)
     order = find_order(uow, account, rec.order_external_id) if rec.order_external_id else None
     if delivery is None:
@@ -92,6 +99,7 @@ def record_invoice(uow: UnitOfWork, bu: BusinessUnit, rec: InvoiceRecord) -> Rec
     shipped, not invoiced. Named by order without deliveries, the part not yet shipped is
     billed from the order's open amount."""
     session, now = uow.session, uow.now()
+    not_after_today(uow, bu, rec.issue_date, "issue_date")
     account, invoice = locate(uow, bu, rec, Invoice)
     due = rec.due_date or rec.issue_date + dt.timedelta(days=account.payment_terms_days)
     if invoice is not None:

@@ -16,7 +16,13 @@ from credit_domain.ledger.models import CreditNote, Invoice, Payment
 from credit_domain.ledger.problems import Loc, reject
 from credit_domain.ledger.records import AllocationIn, CreditNoteRecord, PaymentRecord
 from credit_domain.ledger.services import allocation
-from credit_domain.ledger.services.common import Change, Recorded, locate, same_account
+from credit_domain.ledger.services.common import (
+    Change,
+    Recorded,
+    locate,
+    not_after_today,
+    same_account,
+)
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import UnitOfWork
 
@@ -62,6 +68,7 @@ def record_payment(uow: UnitOfWork, bu: BusinessUnit, rec: PaymentRecord) -> Rec
     what is left stays unapplied. A new payment raises ``PaymentReceived`` with the days late
     of each invoice it settled."""
     session, now = uow.session, uow.now()
+    not_after_today(uow, bu, rec.received_on, "received_on")
     account, payment = locate(uow, bu, rec, Payment)
     if payment is None:
         payment = Payment(business_unit_id=bu.id, account_id=account.id,
@@ -110,6 +117,7 @@ def _apply(uow: UnitOfWork, account: CreditAccount, payment: Payment, rec: Payme
 def record_credit_note(uow: UnitOfWork, bu: BusinessUnit, rec: CreditNoteRecord) -> Recorded:
     """A credit note reduces the invoice it names (or the oldest due ones)."""
     session, now = uow.session, uow.now()
+    not_after_today(uow, bu, rec.issued_on, "issued_on")
     account, note = locate(uow, bu, rec, CreditNote)
     wanted = ([AllocationIn(invoice_external_id=rec.invoice_external_id, amount=rec.amount)]
               if rec.invoice_external_id else None)
