@@ -38,6 +38,8 @@ from credit_domain.ledger.models import (
     Payment,
 )
 from credit_domain.money import money
+from credit_domain.monitoring.models import RaisedAlert
+from credit_domain.monitoring.overdue import KEY_PREFIX
 from credit_domain.names import normalize_name
 from credit_domain.orgs.models import (
     BusinessUnit,
@@ -100,6 +102,7 @@ def seed_demo(
         builder.organisation()
         builder.customers(customers)
         summary = builder.summary()
+        _history_alerted(uow, today)
         uow.audit("demo.seeded", "database", "demo", business_unit_id=None,
                   after=summary.__dict__)
         uow.commit()
@@ -311,3 +314,18 @@ class _Builder:
             CreditAccount.status == AccountStatus.ON_HOLD)) or 0
         return DemoSummary(n(BusinessUnit), n(Person), n(Customer), n(CreditAccount), n(Invoice),
                            n(Payment), n(Order), int(on_hold))
+
+
+def _history_alerted(uow: UnitOfWork, today: dt.date) -> None:
+    """The demo is a book creditbot has been watching: invoices that fell overdue before the
+    last week were alerted back then (the monitoring policy's ``new_within_days``), so the
+    first scan reports this week's and does not bring up a year of history at once."""
+    earliest_new = today - dt.timedelta(days=7)
+    rows = uow.session.execute(
+        select(Invoice.id, Invoice.business_unit_id, Invoice.account_id)
+        .where(Invoice.open_amount > 0, Invoice.due_date < earliest_new)).all()
+    now = uow.now()
+    uow.session.add_all(RaisedAlert(dedupe_key=f"{KEY_PREFIX}{i}", alert="invoice_overdue",
+                                    severity="warning", business_unit_id=bu, account_id=a,
+                                    raised_at=now, recipients=0) for i, bu, a in rows)
+    uow.session.flush()

@@ -1,6 +1,11 @@
 """Overdue scan: a newly overdue invoice alerts its salesperson and their manager once
 (publishing :class:`~credit_domain.events.InvoiceOverdue`); overdue receivables beyond the
-policy's tolerance (days or amount) put the credit account on hold."""
+policy's tolerance (days or amount) put the credit account on hold.
+
+Invoices already overdue for longer than ``new_within_days`` when first seen (an ERP that sent
+them late, a first load of old data, a scheduler stopped for a while) are not lost: each
+account's such invoices raise one combined alert (no flood), and each still publishes its
+``InvoiceOverdue`` once, so the rules see every overdue invoice exactly once."""
 
 from __future__ import annotations
 
@@ -59,14 +64,21 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
         invoices = newly_overdue(session, unit.id, today, policy.overdue)
         holds = {c.account_id: c for c in hold_candidates(session, unit.id, today,
                                                           policy.overdue.hold)}
+        backlog = unalerted_backlog(session, unit.id, today, policy.overdue)
     by_account: dict[int, list[OverdueInvoice]] = {}
     for inv in invoices:
         by_account.setdefault(inv.account_id, []).append(inv)
-    for account_id in sorted(by_account.keys() | holds.keys()):
+    late: dict[int, list[OverdueInvoice]] = {}
+    for inv in backlog:
+        late.setdefault(inv.account_id, []).append(inv)
+    for account_id in sorted(by_account.keys() | holds.keys() | late.keys()):
         with ctx.step(unit, f"account {account_id}") as uow:
             for inv in by_account.get(account_id, []):
                 if _alert_overdue(ctx, uow, unit, inv, today):
                     ctx.report.count(unit, "invoices newly overdue")
+            if account_id in late and _alert_backlog(ctx, uow, unit, late[account_id], today):
+                ctx.report.count(unit, "older overdue invoices first seen",
+                                 len(late[account_id]))
             candidate = holds.get(account_id)
             if candidate is not None:
                 reason = hold_reason(candidate, today, policy.overdue.hold).render(unit.locale)
@@ -88,6 +100,24 @@ def newly_overdue(session: Session, business_unit_id: int, today: dt.date,
         .join(Customer, Customer.id == CreditAccount.customer_id)
         .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0,
                Invoice.due_date < latest_due, Invoice.due_date >= earliest_due, ~alerted)
+        .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
+    )
+    return [OverdueInvoice(*row) for row in rows]
+
+
+def unalerted_backlog(session: Session, business_unit_id: int, today: dt.date,
+                      rules: OverdueRules) -> list[OverdueInvoice]:
+    """Open invoices overdue for longer than ``new_within_days`` and never alerted."""
+    earliest_due = today - dt.timedelta(days=rules.grace_days + rules.new_within_days)
+    alerted = exists().where(
+        RaisedAlert.dedupe_key == literal(KEY_PREFIX) + cast(Invoice.id, String))
+    rows = session.execute(
+        select(Invoice.id, Invoice.account_id, Customer.id, Customer.legal_name,
+               Invoice.external_id, Invoice.due_date, Invoice.open_amount)
+        .join(CreditAccount, CreditAccount.id == Invoice.account_id)
+        .join(Customer, Customer.id == CreditAccount.customer_id)
+        .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0,
+               Invoice.due_date < earliest_due, ~alerted)
         .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
     )
     return [OverdueInvoice(*row) for row in rows]
@@ -145,3 +175,42 @@ def _alert_overdue(ctx: JobContext, uow: UnitOfWork, unit: Unit, inv: OverdueInv
         uow.publish(InvoiceOverdue(unit.id, inv.account_id, inv.invoice_id, days,
                                    inv.open_amount))
     return raised.new
+
+
+def _alert_backlog(ctx: JobContext, uow: UnitOfWork, unit: Unit, invoices: list[OverdueInvoice],
+                   today: dt.date) -> bool:
+    """One alert for an account's older overdue invoices seen for the first time; each
+    invoice is marked alerted (so it is never reported again) and publishes its event."""
+    first = invoices[0]  # the oldest due
+    total = sum((i.open_amount for i in invoices), Decimal("0.00"))
+    days = (today - first.due_date).days
+    raised = raise_alert(uow, ctx.domain.policies, Alert(
+        type="invoice_overdue",
+        key=f"{KEY_PREFIX}{first.invoice_id}",  # one raised alert per invoice, as for new
+        business_unit_id=unit.id, severity=Severity.WARNING, account_id=first.account_id,
+        title=_("{count} invoices of {customer} are overdue and had not been reported",
+                count=len(invoices), customer=first.customer),
+        lines=(_("{amount} is open on them; the oldest, {invoice}, was due on {due} ({days} "
+                 "days ago).", amount=total, invoice=first.external_id,
+                 due=first.due_date.isoformat(), days=days),),
+        fields=((_("Customer"), first.customer), (_("Open amount"), _("{amount}", amount=total)),
+                (_("Invoices"), "、".join(i.external_id for i in invoices[:10])
+                 + ("…" if len(invoices) > 10 else "")),
+                (_("Days overdue"), str(days))),
+        link=customer_path(first.customer_id),
+        facts={"amount": total, "days_overdue": days},
+    ))
+    if not raised.new:
+        return False
+    now = uow.now()
+    for inv in invoices:
+        if inv is not first:  # the alert itself stands for the oldest
+            uow.session.add(RaisedAlert(dedupe_key=f"{KEY_PREFIX}{inv.invoice_id}",
+                                        alert="invoice_overdue",
+                                        severity=Severity.WARNING.value,
+                                        business_unit_id=unit.id, account_id=inv.account_id,
+                                        raised_at=now, recipients=0))
+        uow.publish(InvoiceOverdue(unit.id, inv.account_id, inv.invoice_id,
+                                   (today - inv.due_date).days, inv.open_amount))
+    uow.session.flush()
+    return True

@@ -58,15 +58,30 @@ def test_newly_overdue_invoice_alerts_owner_and_manager_once(any_domain: Domain,
     assert len([e for e in events if isinstance(e, InvoiceOverdue)]) == 1
 
 
-def test_old_overdue_invoices_are_not_news(domain: Domain, clock: FrozenClock) -> None:
+def test_old_overdue_invoices_are_reported_once_together_not_lost(
+        domain: Domain, clock: FrozenClock) -> None:
+    """An ERP that sends invoices late, a first load of old data or a stopped scheduler:
+    invoices overdue for longer than ``new_within_days`` are not news, but not lost either."""
     org = make_org(domain)
     account = add_account(domain, org, "甲公司", limit=10_000_000)
     add_invoice(domain, account, 5_000, due=DAY0 - dt.timedelta(days=20))
+    add_invoice(domain, account, 7_000, due=DAY0 - dt.timedelta(days=30))
     add_invoice(domain, account, 6_000, due=DAY0 - dt.timedelta(days=3))
-    run(domain, "overdue-scan")
+    events = events_of(domain)
+    report = run(domain, "overdue-scan")
+    assert (report.counts["invoices newly overdue"],
+            report.counts["older overdue invoices first seen"]) == (1, 2)
     messages = sent(domain, "alert.invoice_overdue")
-    assert len(messages) == 2  # only the invoice 3 days late, to two people
-    assert {m.payload["facts"]["days_overdue"] for m in messages} == {3}
+    assert len(messages) == 4  # the invoice 3 days late, and one for the two older ones
+    combined = [m for m in messages if "had not been reported" in m.payload["title"]["msgid"]]
+    assert len(combined) == 2 and combined[0].payload["facts"]["days_overdue"] == 30
+    assert combined[0].payload["title"]["params"]["count"] == 2
+    overdue = sorted(e.days_overdue for e in events if isinstance(e, InvoiceOverdue))
+    assert overdue == [3, 20, 30]  # the rules see every overdue invoice once
+    clock.advance(days=1)
+    again = run(domain, "overdue-scan")
+    assert "older overdue invoices first seen" not in again.counts
+    assert len(sent(domain, "alert.invoice_overdue")) == 4
 
 
 def test_alerts_outside_working_time_wait_for_the_next_working_morning(
@@ -175,7 +190,7 @@ def test_dry_run_reports_everything_and_changes_nothing(domain: Domain,
     add_invoice(domain, late, 10_000, due=DAY0 - dt.timedelta(days=2))
     report = run(domain, "overdue-scan", dry_run=True)
     kinds = sorted(m.kind for m in report.messages)
-    assert kinds == ["alert.credit_hold"] * 5 + ["alert.invoice_overdue"] * 2
+    assert kinds == ["alert.credit_hold"] * 5 + ["alert.invoice_overdue"] * 4  # 2 + the 70-day
     # the hold, and the rescoring the overdue invoices cause (rolled back with the rest)
     assert sorted(c.action for c in report.changes) == ["hold.placed", "score.changed"]
     assert sent(domain) == []
@@ -183,4 +198,4 @@ def test_dry_run_reports_everything_and_changes_nothing(domain: Domain,
         assert s.get(CreditAccount, late).status == AccountStatus.ACTIVE
         assert s.scalars(select(JobRun)).all() == []
     assert len(run(domain, "overdue-scan").changes) == 0  # a real run then does it all
-    assert len(sent(domain)) == 7
+    assert len(sent(domain)) == len(report.messages)  # what the dry run said it would send
