@@ -26,7 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Runtime
 from bot.observability import REGISTRY, OutboxCollector, request_middleware
-from bot.web import fonts
+from bot.web.assets import install_assets
 from bot.web.auth import auth_routes, secret_key
 from bot.web.templating import STATIC, request_locale
 from credit_domain.i18n import text_factory
@@ -85,7 +85,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             for component in reversed(runtime.background):
                 await component.stop()
 
-    app = FastAPI(title="creditbot", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="creditbot", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None)  # /docs is served without a CDN (bot/web/assets.py)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(DBAPIError, database_unavailable)
@@ -93,7 +94,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                        session_cookie="creditbot_session", same_site="lax",
                        max_age=12 * 3600, https_only=(runtime.settings.public_url or "")
                        .startswith("https://"))
-    app.include_router(fonts.router)  # before the /static mount, which would shadow it
+    install_assets(app)  # before the /static mount, which would shadow it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.middleware("http")(request_middleware())
     per_app = CollectorRegistry()

@@ -1,6 +1,8 @@
+
 """The ERP API end to end through the real ASGI app: order checks, pushes with located
 errors in the caller's language, lifecycle calls, and API keys scoped to business units."""
 
+import re
 from typing import Any
 
 import pytest
@@ -154,7 +156,12 @@ def test_a_key_of_one_business_unit_can_neither_read_nor_write_another(api: Any)
 
 def test_openapi_docs_list_the_api(api: Any) -> None:
     _rt, client, *_ = api
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/openapi.json" in docs.text
+    assert "cdn" not in docs.text.lower()  # works inside a closed network: served by creditbot
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', docs.text):
+        assert client.get(asset).status_code == 200, asset
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in docs.text
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/v1/orders/check", "/api/v1/invoices", "/api/v1/payments",
                  "/api/v1/credit-notes", "/api/v1/customers", "/api/v1/deliveries",
