@@ -75,7 +75,7 @@ class Scope:
                     "I can't read the scope {scope}. Write it like bu:IND,region:EAST,"
                     "team:IND-E1,sales:12,customer:34.", scope=raw))
             if key in ("sales", "customer"):
-                if not value.isdigit():
+                if not value.isdigit() or len(value) > 12:  # a database id, not a number
                     raise InvalidInput(_("{key} in a scope takes a number: {scope}", key=key,
                                          scope=raw))
                 values[_KEYS[key]] = int(value)

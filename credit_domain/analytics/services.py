@@ -83,6 +83,9 @@ def api_actor(name: str, business_unit_ids: Sequence[int]) -> Actor:
     return Actor(None, f"apikey:{name}", grants=grants)
 
 
+EARLIEST_YEAR = 1990
+
+
 def make_period(resolved: ResolvedScope, query: KpiQuery, now: dt.datetime) -> Period:
     if not 1 <= query.months <= MAX_MONTHS:
         raise InvalidInput(_("The period is 1 to {max} months, not {months}.",
@@ -92,6 +95,9 @@ def make_period(resolved: ResolvedScope, query: KpiQuery, now: dt.datetime) -> P
     if as_of > today:
         raise InvalidInput(_("{date} is in the future; figures exist up to today ({today}).",
                              date=as_of.isoformat(), today=today.isoformat()))
+    if as_of.year < EARLIEST_YEAR:  # the period and DSO windows reach years back
+        raise InvalidInput(_("Figures start in {year}; {date} is too early.",
+                             year=EARLIEST_YEAR, date=as_of.isoformat()))
     day_end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0),
                                   ZoneInfo(resolved.timezone))
     return Period(as_of, months_before(as_of, query.months), as_of == today, day_end)

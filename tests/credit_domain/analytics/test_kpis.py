@@ -195,8 +195,12 @@ def test_bad_queries_are_refused_clearly(any_domain: Domain) -> None:
         kpis(any_domain, as_of=TODAY + dt.timedelta(days=1))
     with pytest.raises(InvalidInput):
         kpis(any_domain, months=0)
+    with pytest.raises(InvalidInput, match="too early"):
+        kpis(any_domain, as_of=dt.date(1, 1, 1))  # a typo, not a crash
     with pytest.raises(InvalidInput):
         kpis(any_domain, "bu:IND,sales:abc")
+    with pytest.raises(InvalidInput):
+        kpis(any_domain, "bu:IND,sales:99999999999999999999999")  # beyond any database id
     with pytest.raises(InvalidInput):
         kpis(any_domain, "region:EAST")  # EAST exists in both business units
     with pytest.raises(NotFound):
