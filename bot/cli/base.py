@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import Runtime, build_runtime
 from credit_domain.errors import DomainError
-from credit_domain.i18n import normalize_locale
+from credit_domain.i18n import normalize_locale, text_factory
 
 app = typer.Typer(
     name="creditbot",
@@ -24,6 +26,7 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+_ = text_factory("bot")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -66,8 +69,22 @@ def runtime() -> Iterator[Runtime]:
     rt = build_runtime()
     try:
         yield rt
+    except DBAPIError as exc:
+        if not _no_schema(exc):
+            raise
+        where = make_url(rt.settings.database_url).render_as_string(hide_password=True)
+        message = _("The database {where} has no creditbot tables yet: run `creditbot db "
+                    "upgrade` first (or set DATABASE_URL to the right database).", where=where)
+        err_console.print(f"[red]{message.render(cli_locale())}[/red]", highlight=False)
+        sys.exit(1)
     finally:
         rt.close()
+
+
+def _no_schema(exc: DBAPIError) -> bool:
+    """A missing table: SQLite's "no such table", PostgreSQL's undefined table (42P01)."""
+    return ("no such table" in str(exc.orig)
+            or getattr(exc.orig, "sqlstate", None) == "42P01")
 
 
 def domain_errors(fn: F) -> F:

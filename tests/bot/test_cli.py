@@ -26,6 +26,9 @@ def test_upgrade_seed_and_serve(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/creditbot.db",
            "CREDITBOT_SCHEDULER": "0"}
     env.pop("CREDITBOT_POLICY_DIR", None)
+    early = run(["people", "list"], env)  # before the schema exists: said, not a traceback
+    assert early.returncode == 1 and "creditbot db upgrade" in early.stderr
+    assert "Traceback" not in early.stderr + early.stdout
     up = run(["db", "upgrade"], env)
     assert up.returncode == 0, up.stderr
     assert "up to date" in up.stdout
