@@ -122,8 +122,10 @@ def timeline_panel(session: Session, account_id: int, as_of: dt.date) -> Custome
                 and_(AuditEvent.entity_type == "order",
                      AuditEvent.entity_id.in_(orders))))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(ACTIVITY_SHOWN))
+    zone = ZoneInfo(account.business_unit.timezone)
     lines: list[tuple[Text | str, Text | str]] = [
-        (_("{date} · {what}", date=e.occurred_at.date().isoformat(), what=label(e.action)),
+        (_("{date} · {what}", date=e.occurred_at.astimezone(zone).date().isoformat(),
+           what=label(e.action)),
          " — ".join(p for p in (actor_name(e.actor_label), e.reason) if p)) for e in rows]
     return CustomerPanel(_("Recent activity"), tuple(lines),
                          None if lines else _("Nothing recorded yet."))

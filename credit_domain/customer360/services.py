@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -338,9 +339,11 @@ def _timeline(session: Session, customer_id: int, ids: list[int], limit: int
             and_(AuditEvent.entity_type == "customer", AuditEvent.entity_id == str(customer_id)),
             and_(AuditEvent.entity_type == "order", AuditEvent.entity_id.in_(order_ids)),
         )).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
-    return [TimelineEntry(e.occurred_at, e.actor_label, e.action,
-                          f"{e.entity_type}:{e.entity_id}", e.business_unit_id, e.reason)
-            for e in rows]
+    zones = dict(session.execute(select(BusinessUnit.id, BusinessUnit.timezone)).tuples().all())
+    return [TimelineEntry(  # at the business unit's local time, as the cards show times
+        e.occurred_at.astimezone(ZoneInfo(zones.get(e.business_unit_id or 0) or "Asia/Shanghai")),
+        e.actor_label, e.action, f"{e.entity_type}:{e.entity_id}", e.business_unit_id,
+        e.reason) for e in rows]
 
 
 def _name(session: Session, customer_id: int) -> str | None:

@@ -122,6 +122,7 @@ def test_middle_request_walks_manager_then_finance_and_raises_the_limit(
     history = customer_view(domain, org.actor("finance2"), customer_id).timeline
     change = next(e for e in history if e.action == "limit.changed")
     assert change.reason and change.reason.startswith(app.number)
+    assert change.occurred_at.utcoffset() == dt.timedelta(hours=8)  # Shanghai time, as cards
     assert label(change.action).render("zh_CN") == "审批调整额度"
 
 
