@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## The embedded default: SQLite in ./var, demo data, the web emulator at http://127.0.0.1:8000/
+## (the emulator stays off when .env configures a chat platform or sets CREDITBOT_EMULATOR)
 run: install
 	mkdir -p var
 	$(BIN)/creditbot db upgrade
 	$(BIN)/creditbot demo --if-empty
-	CREDITBOT_EMULATOR=$${CREDITBOT_EMULATOR:-1} $(BIN)/creditbot serve
+	$(BIN)/creditbot serve --demo
 
 test: install
 	$(BIN)/python -m pytest -q

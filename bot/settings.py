@@ -143,6 +143,13 @@ class Settings(BaseSettings):
                  "DingTalk": bool(getattr(self, "dingtalk_enabled", False))}
         return [name for name, on in flags.items() if on]
 
+    def for_demo(self) -> Settings:
+        """``make run``: the web emulator on, unless the environment or ``.env`` says
+        otherwise (CREDITBOT_EMULATOR) or configures a chat platform."""
+        if "emulator" in self.model_fields_set or self.configured_platforms():
+            return self
+        return self.model_copy(update={"emulator": True})
+
     def unsafe_emulator(self) -> str | None:
         """Why the demo sign-in must not run here, or None. Anyone can sign in as anyone in the
         emulator, so it refuses to start next to a real platform unless forced."""

@@ -16,9 +16,14 @@ from bot.web.app import create_app
 def serve(
     host: str = typer.Option(None, help="Bind address (CREDITBOT_HOST, default 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (CREDITBOT_PORT, default 8000)."),
+    demo: bool = typer.Option(False, "--demo", help=(
+        "Turn the web emulator on unless CREDITBOT_EMULATOR is set (environment or .env) or "
+        "a chat platform is configured (what `make run` uses).")),
 ) -> None:
     """Start the web server: health checks, platform callbacks, emulator, dashboards, API."""
     settings = get_settings()
+    if demo:
+        settings = settings.for_demo()
     configure_logging(settings.log_format, settings.log_level, settings.secret_values())
     refusal = settings.unsafe_emulator()
     if refusal:

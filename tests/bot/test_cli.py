@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+from bot.settings import Settings
 
 CREDITBOT = [sys.executable, "-m", "bot"]
 
@@ -86,3 +89,16 @@ def test_serve_refuses_the_emulator_next_to_a_real_platform(tmp_path: Path) -> N
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "CREDITBOT_EMULATOR=0" in refused.stderr
     assert "xoxb-real-looking" not in refused.stderr + refused.stdout
+
+
+def test_make_run_turns_the_emulator_on_only_where_nothing_says_otherwise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in ("CREDITBOT_EMULATOR", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().for_demo().emulator  # a fresh clone: the emulator
+    (tmp_path / ".env").write_text("CREDITBOT_EMULATOR=0\n")
+    assert not Settings().for_demo().emulator  # the operator's .env wins over `make run`
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\n")
+    configured = Settings().for_demo()
+    assert not configured.emulator and configured.unsafe_emulator() is None  # serves Slack
