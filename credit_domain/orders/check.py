@@ -165,6 +165,9 @@ def check_order(uow: UnitOfWork, bu: BusinessUnit, policy: OrderCheckPolicy, rec
 
 
 def _repeat(order: Order, rec: OrderRecord) -> CheckAnswer:
+    if order.status == OrderStatus.CANCELLED:  # its answer no longer holds: nothing is reserved
+        raise Conflict(_("Order {order} was cancelled; send a new order id to check it again.",
+                         order=order.external_id))
     if order.amount != rec.amount:
         raise Conflict(_("Order {order} was checked for {amount}; cancel it or send a new "
                          "order id.", order=order.external_id, amount=order.amount))

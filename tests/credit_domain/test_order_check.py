@@ -155,6 +155,8 @@ def test_lifecycle_moves_exposure_and_hold_stops_shipments(domain: Domain) -> No
     assert again.change == "unchanged"
     lifecycle(domain, shop.bu_id, cancel_order, "SO-1")
     assert lifecycle(domain, shop.bu_id, cancel_order, "SO-1").change == "unchanged"
+    with pytest.raises(Conflict, match="cancelled"):  # not "pass": nothing is reserved
+        check(domain, shop.bu_id, "SO-1", "10000")
     with domain.read() as s:
         assert account_exposure(s, shop.account_id, TODAY).exposure == money(4000)
     with pytest.raises(NotFound):
