@@ -244,7 +244,7 @@ def _groups(session: Session, facts: Subquery, resolved: ResolvedScope, level: L
 
 
 def _accounts(session: Session, facts: Subquery, period: Period, where: ColumnElement[bool],
-              *order: Any, limit: int = TOP) -> tuple[AccountRow, ...]:
+              *order: Any, limit: int | None = None) -> tuple[AccountRow, ...]:
     unit = BusinessUnit.__table__.alias("unit")
     stmt = (
         select(facts, Customer.legal_name, unit.c.code.label("unit_code"),
@@ -256,7 +256,7 @@ def _accounts(session: Session, facts: Subquery, period: Period, where: ColumnEl
         .outerjoin(Team, Team.id == facts.c.team_id)
         .where(where)
         .order_by(*order, Customer.legal_name)
-        .limit(limit)
+        .limit(limit or TOP)
     )
     out = []
     for r in session.execute(stmt).mappings():

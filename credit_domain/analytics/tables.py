@@ -106,7 +106,13 @@ def _group_table(key: str, title: Text, rows: Sequence[GroupRow], *, quality: bo
     return Table(key, title, tuple(columns), tuple(body), tuple(g.scope for g in rows))
 
 
-def _account_table(key: str, title: Text, rows: Sequence[AccountRow], shape: str) -> Table:
+def _account_table(key: str, title: Text, rows: Sequence[AccountRow], shape: str,
+                   total: int | None = None) -> Table:
+    """A list of accounts; when it holds fewer than the ``total`` that qualify, its title
+    says so (the lists show the largest first, up to ``services.TOP``)."""
+    if total is not None and len(rows) < total:
+        title = _("{title} (the first {shown} of {total})", title=title, shown=len(rows),
+                  total=total)
     columns = [Column("customer", _("Customer")), Column("business_unit", _("Business unit")),
                Column("salesperson", _("Salesperson"))]
     if shape == "exposure":
@@ -182,9 +188,11 @@ def report_tables(report: KpiReport) -> list[Table]:
                                    report.drill))
     tables += [
         _account_table("top_exposure", _("Top exposure"), report.top_exposure, "exposure"),
-        _account_table("overdue", _("Overdue customers"), report.overdue, "aging"),
-        _account_table("oldest_debts", _("Oldest debts"), report.oldest_debts, "aging"),
-        _account_table("on_hold", _("Customers on hold"), report.on_hold, "hold"),
+        _account_table("overdue", _("Overdue customers"), report.overdue, "aging",
+                       t.overdue_accounts),
+        _account_table("oldest_debts", _("Oldest debts"), report.oldest_debts, "aging",
+                       t.overdue_accounts),
+        _account_table("on_hold", _("Customers on hold"), report.on_hold, "hold", t.on_hold),
         Table("utilisation", _("Utilisation of limits"),
               (Column("band", _("Utilisation")), Column("accounts", _("Accounts"), "count"),
                Column("exposure", _("Exposure"), "money"),

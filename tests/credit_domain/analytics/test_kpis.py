@@ -32,11 +32,13 @@ from sqlalchemy import select
 
 from credit_domain.access import Actor, load_actor
 from credit_domain.accounts.exposure import exposures
+from credit_domain.analytics import services
 from credit_domain.analytics.extensions import FigureContext, figures
 from credit_domain.analytics.facts import Period, account_facts, totals_columns
 from credit_domain.analytics.report import ExtraFigure
 from credit_domain.analytics.scope import Scope, resolve
 from credit_domain.analytics.services import KpiQuery, run_kpis
+from credit_domain.analytics.tables import report_tables
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import Forbidden, InvalidInput, NotFound
 from credit_domain.i18n import Text
@@ -221,3 +223,15 @@ def test_pending_applications_wait_for_their_extension(any_domain: Domain) -> No
     r = kpis(any_domain)
     assert r.unavailable == () and [(x.key, x.value) for x in r.extras] == [
         ("pending_applications", 3)]
+
+
+def test_a_list_cut_at_the_top_says_how_many_it_leaves_out(
+        domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_book(domain)
+    monkeypatch.setattr(services, "TOP", 1)
+    report = kpis(domain, "bu:IND")
+    overdue = next(t for t in report_tables(report) if t.key == "overdue")
+    total = report.totals.overdue_accounts
+    assert total > 1 and len(overdue.rows) == 1
+    assert overdue.title.render("en") == f"Overdue customers (the first 1 of {total})"
+    assert overdue.title.render("zh_CN") == f"逾期客户（共 {total} 个，显示前 1 个）"
