@@ -95,6 +95,13 @@ def request_fields(view: AppView, f: Fmt) -> list[Field]:
     """What is asked and by whom."""
     fields = [Field(f.t(_("Requested")), _requested(view, f)),
               Field(f.t(_("Requester")), view.requester)]
+    exposure = view.snapshot.get("exposure")
+    if (view.kind in (ApplicationKind.INITIAL, ApplicationKind.INCREASE)
+            and exposure is not None and view.amount < Decimal(exposure)):
+        fields.append(Field("⚠️ " + f.t(_("Below the exposure")), f.t(_(
+            "The new limit is {over} below the exposure at submission ({exposure}): the "
+            "account would be over its limit and new orders refused.",
+            over=Decimal(exposure) - view.amount, exposure=Decimal(exposure))), short=False))
     if view.submitted_at is not None:
         fields.append(Field(f.t(_("Submitted")), f.when(view.submitted_at)))
     if view.valid_from and view.valid_to:

@@ -388,3 +388,15 @@ def test_cc_readers_and_channels_are_informed(domain: Domain, shop: Shop) -> Non
         RenderContext("en", domain, "http://creditbot.test", None, "credit-alerts"))
     assert channel.card is not None and channel.card.title == f"{number} approved"
     assert channel.card.buttons == ()  # no link to a page that does not exist
+
+
+def test_a_limit_cut_below_the_exposure_is_flagged_to_the_approvers(
+        talk: TestPlatform, domain: Domain) -> None:
+    card = submit_by_chat(talk, "apply 华为 15万 客户收缩业务")  # exposure ¥200,000
+    assert card.card is not None
+    asked = notification(domain, "application.pending_approval", "emma", "en")
+    assert asked.card is not None
+    warning = {f.label: f.value for f in asked.card.fields}["⚠️ Below the exposure"]
+    assert warning == ("The new limit is ¥50,000.00 below the exposure at submission "
+                       "(¥200,000.00): the account would be over its limit and new orders "
+                       "refused.")
