@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 ROOT = pathlib.Path(__file__).resolve().parent
-DATA_DIR = pathlib.Path(os.environ.get("BENCH_DATA_DIR") or ROOT / ".data")
 RESULTS = ROOT / "results.md"
 # Bump when the generator or the set-up changes what a cached data set holds.
 DATA_VERSION = 1
@@ -38,6 +37,11 @@ SCALES = {
 }
 
 
+def data_dir() -> pathlib.Path:
+    """Where data sets and files are kept (``BENCH_DATA_DIR``, default ``bench/.data``)."""
+    return pathlib.Path(os.environ.get("BENCH_DATA_DIR") or ROOT / ".data")
+
+
 def scale(name: str | None = None) -> Scale:
     name = name or os.environ.get("BENCH_SCALE") or "full"
     if name not in SCALES:
@@ -52,7 +56,7 @@ def pg_server_url() -> str:
 def database_url(kind: str, sc: Scale) -> str:
     """Where the data set of ``sc`` lives on ``kind`` (sqlite | postgresql)."""
     if kind == "sqlite":
-        return f"sqlite:///{DATA_DIR / f'book-{sc.name}-v{DATA_VERSION}.db'}"
+        return f"sqlite:///{data_dir() / f'book-{sc.name}-v{DATA_VERSION}.db'}"
     url = make_url(pg_server_url()).set(database=f"creditbot_bench_{sc.name}")
     return url.render_as_string(hide_password=False)
 
@@ -60,6 +64,6 @@ def database_url(kind: str, sc: Scale) -> str:
 def scratch_url(kind: str, name: str) -> str:
     """A throw-away database (the import benchmark writes into an empty one)."""
     if kind == "sqlite":
-        return f"sqlite:///{DATA_DIR / f'scratch-{name}.db'}"
+        return f"sqlite:///{data_dir() / f'scratch-{name}.db'}"
     url = make_url(pg_server_url()).set(database=f"creditbot_bench_scratch_{name}")
     return url.render_as_string(hide_password=False)

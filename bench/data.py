@@ -12,7 +12,7 @@ import time
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.config import DATA_DIR, DATA_VERSION, SEED, Scale, database_url
+from bench.config import DATA_VERSION, SEED, Scale, data_dir, database_url
 from credit_domain.db.engine import make_engine
 
 MARK = f"v{DATA_VERSION}"
@@ -43,7 +43,7 @@ def drop_database(kind: str, url: str) -> None:
 def create_database(kind: str, url: str) -> None:
     drop_database(kind, url)
     if kind == "sqlite":
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        data_dir().mkdir(parents=True, exist_ok=True)
         return
     admin = _admin_engine(url)
     with admin.connect() as conn:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import cases, data, floor, memory, orders, report, slack
-from bench.config import DATA_DIR, RESULTS, SCALES, Scale, pg_server_url, scale, scratch_url
+from bench.config import RESULTS, SCALES, Scale, data_dir, pg_server_url, scale, scratch_url
 from bench.report import Row
 from credit_domain.analytics.facts import months_before
 from credit_domain.bootstrap import Domain, build_domain
@@ -61,11 +61,11 @@ def bench_kpis(domain: Domain, sc: Scale, db: str) -> list[Row]:
     for label, scope, team in (("whole book", "", None), ("one team", "bu:BIG,team:T1", 1)):
         holder: dict[str, Any] = {}
 
-        def mine(scope: str = scope) -> Any:
+        def mine(scope: str = scope, holder: dict[str, Any] = holder) -> Any:
             holder["report"] = cases.kpis(domain, scope)
             return holder["report"]
 
-        def theirs(team: int | None = team) -> Any:
+        def theirs(team: int | None = team, holder: dict[str, Any] = holder) -> Any:
             report_ = holder.get("report") or cases.kpis(domain, "")
             as_of = report_.as_of
             with domain.engine.begin() as conn:
@@ -163,7 +163,10 @@ def bench_memory(urls: dict[str, str], sc: Scale, db: str) -> list[Row]:
             f"5. peak memory of the scan, {sc.customers:,} vs {small.customers:,} accounts",
             NAMES[db], f"{big['peak_mib']:.0f} MiB", f"{little['peak_mib']:.0f} MiB", ratio,
             "≤ 1.25× (flat)", ratio <= 1.25))
-    files = DATA_DIR / "files"
+    else:
+        rows.append(Row(f"5. peak memory of the scan, {sc.customers:,} accounts", NAMES[db],
+                        f"{big['peak_mib']:.0f} MiB", "—", None, "—", None))
+    files = data_dir() / "files"
     sizes = [sc.import_rows] + ([small.import_rows] if small else [])
     results = []
     for n in sizes:

@@ -34,10 +34,10 @@ from sqlalchemy import select
 from bot.messages import Button
 from bot.slack.cards import encode_button
 from credit_domain.access import Actor, load_actor
+from credit_domain.accounts.models import CreditAccount
+from credit_domain.apikeys.services import create_key
 from credit_domain.applications.models import ApprovalStep, StepStatus
 from credit_domain.applications.submission import ApplicationRequest, submit
-from credit_domain.apikeys.services import create_key
-from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain
 from credit_domain.orgs.models import Person, Role, RoleAssignment
 from credit_domain.orgs.people import link_identity
@@ -165,7 +165,7 @@ class Server:
 
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2):
                     break
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
