@@ -191,8 +191,18 @@ def bench_memory(urls: dict[str, str], sc: Scale, db: str) -> list[Row]:
     return rows
 
 
+class _Rows(list[Row]):
+    """The rows so far; each is logged as it comes, so a long run shows its progress."""
+
+    def __iadd__(self, more: Any) -> _Rows:  # type: ignore[override]
+        for row in more:
+            log(" | ".join(row.cells()))
+        self.extend(more)
+        return self
+
+
 def run(sc: Scale, databases: list[str], out: pathlib.Path | None) -> list[Row]:
-    rows: list[Row] = []
+    rows = _Rows()
     for db in databases:
         urls = {sc.name: data.prepare(db, sc, log)}
         if sc.smaller:
