@@ -12,6 +12,7 @@ to the same server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -52,6 +53,8 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.updated: dict[str, float] = {}
+        self.waiters: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[float]]] = {}
+        self.lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,7 +68,7 @@ class FakeSlack:
                 if "json" in (self.headers.get("content-type") or ""):
                     body = json.loads(raw or b"{}")
                 if method == "chat.update":
-                    fake.updated[str(body.get("ts"))] = time.perf_counter()
+                    fake.card_updated(str(body.get("ts")))
                 answer = json.dumps({"ok": True, "channel": body.get("channel", "D0"),
                                      "ts": body.get("ts") or f"{time.time():.6f}"}).encode()
                 self.send_response(200)
@@ -78,6 +81,26 @@ class FakeSlack:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def card_updated(self, ts: str) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            self.updated[ts] = now
+            waiter = self.waiters.pop(ts, None)
+        if waiter is not None:
+            loop, future = waiter
+            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(now))
+
+    def wait_for(self, ts: str) -> asyncio.Future[float]:
+        """A future of the moment the card of message ``ts`` is updated (a tap decided)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[float] = loop.create_future()
+        with self.lock:
+            if ts in self.updated:
+                future.set_result(self.updated[ts])
+            else:
+                self.waiters[ts] = (loop, future)
+        return future
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -220,9 +243,12 @@ class Load:
         return statistics.median(self.latencies)
 
 
-async def _fire(url: str, bodies: list[tuple[str, str]], clients: int
+async def _fire(url: str, bodies: list[tuple[str, str]], clients: int,
+                fake: FakeSlack | None = None
                 ) -> tuple[float, dict[str, float], dict[str, float], dict[int, int]]:
-    """POST every body (key, body) with ``clients`` at once; (wall, sent at, answered at)."""
+    """POST every body (key, body), ``clients`` at a time; each client sends its next one when
+    the last was answered or, with ``fake``, when its card was updated (the tap decided).
+    (start, sent at, answered at, statuses)."""
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     for item in bodies:
         queue.put_nowait(item)
@@ -235,11 +261,15 @@ async def _fire(url: str, bodies: list[tuple[str, str]], clients: int
             while not queue.empty():
                 key, body = queue.get_nowait()
                 headers = _signed(body)
+                decided = fake.wait_for(key) if fake is not None else None
                 sent[key] = time.perf_counter()
                 async with session.post(url, data=body.encode(), headers=headers) as r:
                     await r.read()
                     statuses[r.status] = statuses.get(r.status, 0) + 1
                 answered[key] = time.perf_counter()
+                if decided is not None:
+                    with contextlib.suppress(TimeoutError):  # counted as unanswered
+                        await asyncio.wait_for(decided, 60)
 
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
@@ -264,16 +294,14 @@ def noop(server: Server, n: int, run: str) -> Load:
 
 def approve(server: Server, fake: FakeSlack, taps: Taps, run: str
             ) -> tuple[Load, Load]:
-    """(acknowledgements, decisions end to end: tap sent → card updated at Slack)."""
+    """(acknowledgements, decisions end to end: tap sent → card updated at Slack). Each of
+    the 50 clients taps again once its last tap was decided."""
     bodies = []
     for app_id, value in taps.buttons:
         ts = f"{app_id}.{run}"
         bodies.append((ts, _tap(taps.user, "cb:0", value, ts, f"ta{run}-{app_id}")))
     started, sent, answered, statuses = asyncio.run(
-        _fire(server.url + "/slack/events", bodies, CLIENTS))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not all(k in fake.updated for k in sent):
-        time.sleep(0.05)
+        _fire(server.url + "/slack/events", bodies, CLIENTS, fake))
     done = [k for k in sent if k in fake.updated]
     acks = Load(max(answered.values()) - started, [answered[k] - sent[k] for k in sent],
                 statuses)
