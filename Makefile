@@ -38,5 +38,13 @@ messages: install
 	    --sort-output -o $$pkg/locales/messages.pot $$pkg; \
 	done; true
 
+## Benchmarks at scale: creditbot beside its floor on SQLite and PostgreSQL, the table printed
+## and written to bench/results.md (BENCH_SCALE=small or tiny for a quick run).
+BENCH_SCALE ?= full
+CREDITBOT_BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench: install
+	BENCH_SCALE=$(BENCH_SCALE) CREDITBOT_BENCH_PG_URL=$(CREDITBOT_BENCH_PG_URL) \
+	  $(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

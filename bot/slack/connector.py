@@ -16,8 +16,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -62,6 +64,13 @@ class SlackConnector:
         self.app = AsyncApp(signing_secret=settings.slack_signing_secret.get_secret_value(),
                             client=self.client, process_before_response=False,
                             name="creditbot")
+        # The checks made before a request is acknowledged get threads of their own, and the
+        # work after it (decisions, commands) one thread per core: in one shared pool a burst
+        # of taps kept six threads busy with decisions, acknowledgements waited behind them
+        # and for the interpreter, and drifted towards Slack's three seconds (bench/).
+        self.before_ack = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-ack")
+        self.work = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                       thread_name_prefix="slack-work")
         self._register()
 
     # -- wiring ------------------------------------------------------------------------------
@@ -87,7 +96,8 @@ class SlackConnector:
         stamp = req.headers.get("x-slack-request-timestamp", [""])[0]
         signature = req.headers.get("x-slack-signature", [""])[0]
         digest = hashlib.sha256(f"{stamp}:{signature}".encode()).hexdigest()
-        if not await asyncio.to_thread(self._first_time, digest):
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(self.before_ack, self._first_time, digest):
             log.warning("refused a replayed Slack request (timestamp %s)", stamp)
             return BoltResponse(status=401, body={"error": "replayed request"})
         return await next()
@@ -149,7 +159,8 @@ class SlackConnector:
         metadata = json.loads(view.get("private_metadata") or "{}")
         event, where = events.view_submission(body, metadata, form)
         if not form.get("reason", "").strip():  # only blanks: Slack's min_length let it pass
-            locale = await asyncio.to_thread(self._locale, event.envelope)
+            locale = await asyncio.get_running_loop().run_in_executor(
+                self.before_ack, self._locale, event.envelope)
             await ack(response_action="errors",
                       errors={"reason": _("Please give a reason.").render(locale)})
             return
@@ -167,8 +178,9 @@ class SlackConnector:
         kind = str(payload.get("action_id", ""))[len(cards.SUGGEST_PREFIX):]
         envelope = Envelope("slack", events._team(body), str(body["user"]["id"]), "",
                             "suggest")
-        options = await asyncio.to_thread(self._suggestions, envelope, kind,
-                                          str(payload.get("value", "")))
+        options = await asyncio.get_running_loop().run_in_executor(
+            self.before_ack, self._suggestions, envelope, kind,
+            str(payload.get("value", "")))
         await ack(options=[{"text": {"type": "plain_text", "text": label[:75]},
                             "value": value} for value, label in options[:100]])
 
@@ -200,7 +212,8 @@ class SlackConnector:
     async def _process(self, event: Command | CardAction, where: events.Where,
                        caps: Capabilities) -> None:
         try:
-            replies, locale = await asyncio.to_thread(self._work, event, caps)
+            replies, locale = await asyncio.get_running_loop().run_in_executor(
+                self.work, self._work, event, caps)
         except Exception:
             log.exception("Slack event %s failed", event.envelope.event_id)
             return

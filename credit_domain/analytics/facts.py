@@ -23,23 +23,32 @@ The period of a report is ``(start, as_of]`` (``months`` calendar months ending 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    FromClause,
     Integer,
+    MetaData,
     ScalarSelect,
     Subquery,
+    Table,
     and_,
     case,
     func,
+    insert,
     literal,
     or_,
     select,
     type_coerce,
 )
+from sqlalchemy.orm import Session
 
 from credit_domain.accounts.models import (
     AccountStatus,
@@ -223,11 +232,30 @@ def account_facts(period: Period, where: ColumnElement[bool]) -> Subquery:
     )
 
 
+_TEMPORARY = itertools.count(1)
+
+
+@contextmanager
+def materialised(session: Session, facts: Subquery) -> Iterator[FromClause]:
+    """``facts`` computed once into a temporary table for the block: a report reads the
+    facts a dozen times (totals, bands, grades, groups, lists), and each read of the subquery
+    would compute every balance again. The table lives on the session's connection only."""
+    table = Table(f"account_facts_{next(_TEMPORARY)}", MetaData(),
+                  *(Column(c.name, c.type) for c in facts.c), prefixes=["TEMPORARY"])
+    connection = session.connection()
+    table.create(connection)
+    session.execute(insert(table).from_select([c.name for c in facts.c], select(facts)))
+    yield table
+    # Not in a ``finally``: after an error the transaction is rolled back, and the table
+    # (created in it) with it, on both databases.
+    table.drop(connection)
+
+
 MONEY_TOTALS = ("limit", "exposure", "available", "receivables", *BUCKETS, "deliveries",
                 "orders", "begin_ar", "sales")
 
 
-def totals_columns(facts: Subquery) -> list[ColumnElement[Any]]:
+def totals_columns(facts: FromClause) -> list[ColumnElement[Any]]:
     """Aggregate columns over ``facts``: every money total, ``accounts``,
     ``overdue_accounts`` and ``on_hold`` (counts)."""
     overdue = money_sql(facts.c.receivables - facts.c.current)
@@ -240,7 +268,7 @@ def totals_columns(facts: Subquery) -> list[ColumnElement[Any]]:
     ]
 
 
-def utilisation_band(facts: Subquery) -> ColumnElement[str]:
+def utilisation_band(facts: FromClause) -> ColumnElement[str]:
     """``no_limit`` (limit ≤ 0), ``lt50`` (< 50 %), ``50to80`` (50–80 %), ``80to100``
     (80–100 %), ``over100`` (> 100 %) of exposure over limit; integer arithmetic, no floats."""
     exposure100 = facts.c.exposure * literal(100, Integer())

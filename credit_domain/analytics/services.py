@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
+from sqlalchemy import ColumnElement, FromClause, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from credit_domain.access import Actor, Grant
@@ -27,6 +27,7 @@ from credit_domain.analytics.facts import (
     Period,
     account_facts,
     coalesce0,
+    materialised,
     months_before,
     totals_columns,
     utilisation_band,
@@ -108,9 +109,14 @@ def compute_kpis(session: Session, actor: Actor, query: KpiQuery, *, now: dt.dat
     """Every figure of :class:`KpiReport` by SQL aggregates over the scope's accounts."""
     resolved = resolve(session, actor, Scope.parse(query.scope))
     period = make_period(resolved, query, now)
-    facts = account_facts(period, resolved.where)
+    with materialised(session, account_facts(period, resolved.where)) as facts:
+        return _report(session, resolved, query, period, facts, sources or {})
+
+
+def _report(session: Session, resolved: ResolvedScope, query: KpiQuery, period: Period,
+            facts: FromClause, sources: Mapping[str, FigureSource]) -> KpiReport:
     totals = _totals(session.execute(select(*totals_columns(facts))).mappings().one())
-    extras, unavailable = _extras(session, resolved, period, sources or {})
+    extras, unavailable = _extras(session, resolved, period, sources)
     by_region = _groups(session, facts, resolved, "region") if resolved.level in (
         "all", "business_unit") else ()
     by_team = _groups(session, facts, resolved, "team") if resolved.level in (
@@ -176,7 +182,7 @@ def _collection(session: Session, resolved: ResolvedScope, period: Period,
     )
 
 
-def _bands(session: Session, facts: Subquery) -> tuple[BandRow, ...]:
+def _bands(session: Session, facts: FromClause) -> tuple[BandRow, ...]:
     band = utilisation_band(facts).label("band")
     rows = {r.band: r for r in session.execute(
         select(band, func.count().label("n"), coalesce0(func.sum(facts.c.exposure)).label("e"),
@@ -186,7 +192,7 @@ def _bands(session: Session, facts: Subquery) -> tuple[BandRow, ...]:
                  if b in rows else BandRow(b, 0, zero, zero) for b in UTILISATION_BANDS)
 
 
-def _grades(session: Session, facts: Subquery) -> tuple[GradeRow, ...]:
+def _grades(session: Session, facts: FromClause) -> tuple[GradeRow, ...]:
     overdue = facts.c.receivables - facts.c.current
     rows = [GradeRow(r.grade, int(r.n), Decimal(r.e), Decimal(r.o)) for r in session.execute(
         select(facts.c.grade, func.count().label("n"),
@@ -211,7 +217,7 @@ _DIMENSIONS: dict[str, tuple[str, Any, Any, Any]] = {
 }
 
 
-def _groups(session: Session, facts: Subquery, resolved: ResolvedScope, level: Level | None,
+def _groups(session: Session, facts: FromClause, resolved: ResolvedScope, level: Level | None,
             by: str = "code") -> tuple[GroupRow, ...]:
     """Totals per business unit, region, team, salesperson or customer in scope."""
     if level is None or level == "all":
@@ -243,7 +249,7 @@ def _groups(session: Session, facts: Subquery, resolved: ResolvedScope, level: L
     return tuple(sorted(rows, key=lambda g: (g.scope is None, g.scope or "")))
 
 
-def _accounts(session: Session, facts: Subquery, period: Period, where: ColumnElement[bool],
+def _accounts(session: Session, facts: FromClause, period: Period, where: ColumnElement[bool],
               *order: Any, limit: int | None = None) -> tuple[AccountRow, ...]:
     unit = BusinessUnit.__table__.alias("unit")
     stmt = (

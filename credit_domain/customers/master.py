@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
 from credit_domain.customers.models import Customer, CustomerAlias
@@ -47,12 +47,13 @@ def match_customer(session: Session, *, uscc: str | None, name: str) -> Customer
     norm = normalize_name(name)
     if not norm:
         return None
-    aliases = select(CustomerAlias.customer_id).where(CustomerAlias.normalized_alias == norm)
+    # A union of two index lookups: "name = … OR id IN (aliases)" makes PostgreSQL read
+    # every customer, which turns an import of many customers quadratic.
+    named = union(select(Customer.id).where(Customer.normalized_name == norm),
+                  select(CustomerAlias.customer_id).where(CustomerAlias.normalized_alias == norm))
     candidates = list(session.scalars(
-        select(Customer).where(
-            Customer.merged_into_id.is_(None),
-            or_(Customer.normalized_name == norm, Customer.id.in_(aliases)),
-        ).order_by(Customer.id)
+        select(Customer).where(Customer.merged_into_id.is_(None), Customer.id.in_(named))
+        .order_by(Customer.id)
     ))
     if uscc:  # a customer known under another USCC is another legal entity
         candidates = [c for c in candidates if c.uscc is None]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit_domain.accounts.exposure import Exposure, exposures
+from credit_domain.accounts.exposure import Exposure, exposure_select
 from credit_domain.accounts.models import AccountStatus, CreditAccount
 from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
@@ -90,20 +90,21 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
 
 def plan(session: Session, business_unit_id: int, today: dt.date,
          rules: UtilisationRules) -> list[Move]:
-    """Every account whose level or episode changes (one exposure aggregate for the unit)."""
-    rows = exposures(session, today, (CreditAccount.business_unit_id == business_unit_id)
-                     & (CreditAccount.status != AccountStatus.CLOSED))
-    states = {s.account_id: s for s in session.scalars(
-        select(UtilisationState).join(CreditAccount,
-                                      CreditAccount.id == UtilisationState.account_id)
-        .where(CreditAccount.business_unit_id == business_unit_id))}
+    """Every account whose level or episode changes: one exposure aggregate for the unit,
+    joined with each account's state and streamed, so memory grows with the changes only."""
+    sub = exposure_select(today, (CreditAccount.business_unit_id == business_unit_id)
+                          & (CreditAccount.status != AccountStatus.CLOSED)).subquery()
+    account_id = sub.c[0]
+    stmt = (select(*sub.c, UtilisationState.level, UtilisationState.episode)
+            .outerjoin(UtilisationState, UtilisationState.account_id == account_id)
+            .execution_options(yield_per=2000))
     moves = []
-    for e in rows:
+    for row in session.execute(stmt):
+        e = Exposure(*row[:7])
         percent = _percent(e)
         if percent is None:
             continue
-        state = states.get(e.account_id)
-        level, episode = (state.level, state.episode) if state else (0, 0)
+        level, episode = row[7] or 0, row[8] or 0
         new_level, new_episode, alert = next_state(rules, level, episode, percent)
         if (new_level, new_episode) != (level, episode):
             moves.append(Move(e.account_id, new_level, new_episode, alert, percent))

@@ -1,0 +1,42 @@
+"""The benchmark harness at a tiny scale on SQLite, so that it cannot rot: every benchmark
+gives its row, and the order check never reserved beyond a hot customer's limit (not timed:
+the speed targets live in ``bench/results.md``)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_benchmark_reports_a_row(tmp_path: pathlib.Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "data"))
+    from bench.config import scale
+    from bench.runner import run
+
+    out = tmp_path / "results.md"
+    rows = run(scale("tiny"), ["sqlite"], out)
+
+    names = [r.benchmark for r in rows]
+    for prefix, count in (("1. monitoring scan", 1), ("2. dashboard KPIs", 2),
+                          ("3. order credit checks", 2), ("4. Slack approve tap", 1),
+                          ("4. … its acknowledgement", 1), ("5. peak memory of the scan", 1),
+                          ("5. peak memory of an XLSX import", 1)):
+        assert sum(n.startswith(prefix) for n in names) == count, (prefix, names)
+    correctness = [r for r in rows if "no over-reservation" in r.benchmark]
+    assert [r.met for r in correctness] == [True], correctness
+    timed = [r for r in rows if r.ratio is not None]
+    assert timed and all(r.ratio > 0 for r in timed)
+    approvals = next(r for r in rows if r.benchmark.startswith("4. Slack approve tap"))
+    assert "unanswered" not in approvals.creditbot  # every tap was decided and its card updated
+    written = out.read_text(encoding="utf-8")
+    assert "| benchmark | database | creditbot | floor | ratio | target | met? |" in written
+    assert "CPU:" in written and "SQLite" in written
+    lines = written.splitlines()
+    header = lines.index("| benchmark | database | creditbot | floor | ratio | target | met? |")
+    table = [line for line in lines[header + 2:header + 2 + len(rows) + 1]
+             if line.startswith("| ")]
+    assert len(table) == len(rows)  # one line per row, then the notes
