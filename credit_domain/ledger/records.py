@@ -138,7 +138,7 @@ class CustomerRecord(Record):
     industry: OptStr100 = None
     established_on: OptDay = None
     owner: OptStr320 = Field(
-        None, description="the salesperson: e-mail or employee number")
+        None, description="the salesperson: e-mail, employee number or (when unique) name")
     team: OptId = Field(
         None, description="team code")
     payment_terms_days: OptTerms = None

@@ -168,3 +168,21 @@ def test_nothing_is_recorded_as_happening_in_the_future(domain: Domain, kind: st
 def _exposure(domain: Domain, account_id: int) -> Exposure:
     with domain.read() as s:
         return account_exposure(s, account_id, TODAY)
+
+
+def test_an_owner_may_be_named_as_the_export_writes_it(domain: Domain) -> None:
+    shop = make_shop(domain)
+    push(domain, shop.bu_id, "customer", external_id="C2", name="乙机电有限公司",
+         owner="销售IND")  # the export's salesperson column: a name
+    with domain.read() as s:
+        account = s.scalars(select(CreditAccount).where(CreditAccount.external_id == "C2")).one()
+        assert account.owner_id == shop.sales_id
+    with domain.uow() as uow:
+        World(uow.session, uow.now()).person("销售IND")  # a namesake without a role here
+        uow.commit()
+    push(domain, shop.bu_id, "customer", external_id="C3", name="丙机电有限公司",
+         owner="销售IND")  # still one 销售IND in this business unit
+    with pytest.raises(RecordRejected) as err:
+        push(domain, shop.bu_id, "customer", external_id="C4", name="丁机电有限公司",
+             owner="无名氏")
+    assert err.value.problems[0].field == "owner"

@@ -32,10 +32,21 @@ def _facts(rec: CustomerRecord) -> CustomerFacts:
 
 
 def _owner(session: Session, bu: BusinessUnit, who: str) -> int:
+    """The account owner by e-mail, employee number or id, or by name when exactly one
+    person of the business unit has it (as ``creditbot export`` writes owners)."""
     person = session.scalars(select(Person).where(
         Person.active.is_(True),
         or_(Person.email == who, Person.employee_no == who,
             Person.id == (int(who) if who.isdigit() else -1)))).first()
+    if person is None:
+        named = session.scalars(select(Person).join(
+            RoleAssignment, RoleAssignment.person_id == Person.id).where(
+            Person.active.is_(True), Person.name == who,
+            RoleAssignment.business_unit_id == bu.id).distinct()).all()
+        if len(named) > 1:
+            raise reject(("owner",), _("Several people are called {who}; give the e-mail or "
+                                       "employee number.", who=who))
+        person = named[0] if named else None
     if person is None:
         raise reject(("owner",), _("No one is enrolled as {who}.", who=who))
     role = session.scalar(select(RoleAssignment.id).where(
