@@ -97,7 +97,7 @@ def _show_plan(rt: Runtime, report: JobReport, locale: str) -> None:
     ids = {m.person_id for m in report.messages if m.person_id is not None}
     with rt.domain.read() as session:
         names = dict(session.execute(
-            select(Person.id, Person.name).where(Person.id.in_(ids))).tuples().all())
+            select(Person.id, Person.name).where(Person.id.in_(ids))).all())
     grouped: dict[str, list[PlannedMessage]] = {}
     for m in report.messages:
         grouped.setdefault((m.dedupe_key or str(id(m))).split("|")[0], []).append(m)

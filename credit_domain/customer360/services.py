@@ -339,7 +339,8 @@ def _timeline(session: Session, customer_id: int, ids: list[int], limit: int
             and_(AuditEvent.entity_type == "customer", AuditEvent.entity_id == str(customer_id)),
             and_(AuditEvent.entity_type == "order", AuditEvent.entity_id.in_(order_ids)),
         )).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
-    zones = dict(session.execute(select(BusinessUnit.id, BusinessUnit.timezone)).tuples().all())
+    zones: dict[int, str] = {row.id: row.timezone for row in session.execute(
+        select(BusinessUnit.id, BusinessUnit.timezone))}
     return [TimelineEntry(  # at the business unit's local time, as the cards show times
         e.occurred_at.astimezone(ZoneInfo(zones.get(e.business_unit_id or 0) or "Asia/Shanghai")),
         e.actor_label, e.action, f"{e.entity_type}:{e.entity_id}", e.business_unit_id,
