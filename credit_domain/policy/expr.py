@@ -38,11 +38,20 @@ class ExpressionError(ValueError):
     """A condition that does not compile, refers to unknown names, or fails to evaluate."""
 
 
+def is_number(value: Any) -> bool:
+    """Whether an expression gave a number (an int, or a Decimal for a fractional one)."""
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+
 def to_cel(value: Any) -> Any:
+    """A Python value as CEL sees it. CEL has no decimal type: a Decimal (money, a score)
+    crosses as CEL's double, exact in value for the 15 significant digits amounts have, and
+    a fractional result comes back as a Decimal (:func:`_from_cel`); the caller rounds it
+    (money to the cent). Conditions compare the doubles."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
-        return float(value)
+        return celtypes.DoubleType(value)
     if isinstance(value, enum.Enum):
         return to_cel(value.value)
     if isinstance(value, dt.datetime | dt.date):
@@ -59,10 +68,12 @@ def to_cel(value: Any) -> Any:
 def _from_cel(value: Any) -> Any:
     if isinstance(value, celtypes.BoolType):
         return bool(value)
+    if isinstance(value, bool):
+        return value
     if isinstance(value, celtypes.IntType | celtypes.UintType):
         return int(value)
-    if isinstance(value, celtypes.DoubleType):
-        return float(value)
+    if isinstance(value, float):  # a CEL double, or a float from one of our CEL functions
+        return Decimal(float.__repr__(value))  # the shortest decimal that is this double
     if isinstance(value, celtypes.StringType):
         return str(value)
     if isinstance(value, celtypes.ListType):

@@ -22,6 +22,7 @@ from credit_domain.events import DomainEvent, LimitChanged, ScoreChanged
 from credit_domain.i18n import Text, text_factory
 from credit_domain.money import money
 from credit_domain.orgs.models import BusinessUnit, Person, Role, RoleAssignment
+from credit_domain.policy.expr import is_number
 from credit_domain.rules.policy import (
     ApproveApplication,
     Message,
@@ -97,10 +98,10 @@ def new_grade(policy: RulesPolicy, current: str | None, grade: str | None,
 
 def evaluate_amount(firing: Firing, expression: Any) -> Decimal:
     value = expression.evaluate(firing.ctx)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise InvalidInput(_("{expression} does not give an amount.",
                              expression=expression.source))
-    amount = money(Decimal(str(value)))
+    amount = money(Decimal(value))
     if amount < 0:
         raise InvalidInput(_("{expression} gives a negative amount.",
                              expression=expression.source))

@@ -57,11 +57,16 @@ class BacktestResult:
         return self.goods + self.bads
 
 
+def _exact(score: float | Decimal) -> Decimal:
+    """Scores compared as written (ties stay ties)."""
+    return score if isinstance(score, Decimal) else Decimal(str(score))
+
+
 def auc(goods: Sequence[float | Decimal], bads: Sequence[float | Decimal]) -> float | None:
     """P(good score > bad score) + ½·P(equal), by ranks (Mann–Whitney U)."""
     if not goods or not bads:
         return None
-    ranked = sorted([(float(s), 1) for s in goods] + [(float(s), 0) for s in bads])
+    ranked = sorted([(_exact(s), 1) for s in goods] + [(_exact(s), 0) for s in bads])
     rank_sum, i = 0.0, 0
     while i < len(ranked):
         j = i

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from credit_domain.policy.expr import ExpressionError
+from credit_domain.policy.expr import ExpressionError, is_number
 from credit_domain.scoring.policy import IndicatorSpec, LimitRule, MissingPoints, Scorecard
 
 CENT = Decimal("0.01")
@@ -76,7 +76,7 @@ def points_for(spec: IndicatorSpec, value: Any, values: Mapping[str, Any]
     """Points (0–100) for ``value`` under ``spec``, and a note (bin or clamping)."""
     if spec.bins is not None:
         for b in spec.bins:
-            if b.below is None or float(value) < b.below:
+            if b.below is None or _dec(value) < _dec(b.below):
                 bound = f"< {_bound(b.below)}" if b.below is not None else "top bin"
                 return _dec(b.points), bound
     if spec.map is not None:
@@ -85,10 +85,11 @@ def points_for(spec: IndicatorSpec, value: Any, values: Mapping[str, Any]
             f"= {key}" if key in spec.map else "other")
     if spec.formula is not None:
         result = spec.formula.evaluate({**_numbers(values), "value": _num(value)})
-        if isinstance(result, bool) or not isinstance(result, int | float):
+        if not is_number(result):
             raise ExpressionError(f"{spec.formula.source!r} gave {result!r}, not points")
-        clamped = min(100.0, max(0.0, float(result)))
-        return _dec(clamped), "clamped" if clamped != float(result) else "formula"
+        points = Decimal(result)
+        clamped = min(Decimal(100), max(Decimal(0), points))
+        return clamped, "clamped" if clamped != points else "formula"
     raise AssertionError("validated specs have a mapping")
 
 
@@ -160,18 +161,18 @@ def suggested_limit(rule: LimitRule, values: Mapping[str, Any], score: Decimal,
     missing."""
     context = {k: _num(v) for k, v in values.items()
                if v is not None and not isinstance(v, str)}
-    context.update(score=float(score), grade_factor=float(grade_factor))
+    context.update(score=score, grade_factor=_dec(grade_factor))
     missing = sorted(n for n in rule.formula.names if n not in context)
     if missing:
         return None, f"missing {', '.join(missing)}"
-    amount = Decimal(str(rule.formula.evaluate(context)))
+    amount = Decimal(rule.formula.evaluate(context))
     note = ""
     if rule.cap is not None:
         if any(n not in context for n in rule.cap.names):
             note = "cap not applied (missing " + ", ".join(
                 sorted(n for n in rule.cap.names if n not in context)) + ")"
         else:
-            cap = Decimal(str(rule.cap.evaluate(context)))
+            cap = Decimal(rule.cap.evaluate(context))
             if cap < amount:
                 amount, note = cap, "capped"
     step = Decimal(str(rule.round_to))
@@ -183,14 +184,16 @@ def _bound(x: float) -> str:
     return f"{int(x):,}" if x == int(x) and abs(x) >= 1000 else f"{x:g}"
 
 
-def _dec(x: float | int) -> Decimal:
-    return Decimal(str(x))
+def _dec(x: float | int | Decimal) -> Decimal:
+    """A policy's number (YAML gives floats) or an indicator's value as a Decimal, as written."""
+    return x if isinstance(x, Decimal) else Decimal(str(x))
 
 
 def _num(v: Any) -> Any:
+    """An indicator's value for a formula: numbers as Decimals (CEL's doubles, see expr)."""
     if isinstance(v, (bool, str)):
         return v
-    return float(v)
+    return _dec(v)
 
 
 def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from credit_domain.policy.expr import Expression, ExpressionError
+from credit_domain.policy.expr import Expression, ExpressionError, is_number
 from credit_domain.policy.store import register_kind
 from credit_domain.scoring.indicators import INDICATORS
 
@@ -90,7 +90,7 @@ class IndicatorSpec(_Strict):
         if self.formula is not None:
             self.formula.check_names(set(INDICATORS) | {"value"})
             result = self.formula.evaluate({**sample_context(), "value": 1.0})
-            if isinstance(result, bool) or not isinstance(result, int | float):
+            if not is_number(result):
                 raise ValueError(f"formula must give a number of points, gave {result!r}")
         return self
 
@@ -138,7 +138,7 @@ class LimitRule(_Strict):
         if v is not None:
             v.check_names(LIMIT_NAMES)
             result = v.evaluate(dict.fromkeys(LIMIT_NAMES, 1.0))
-            if isinstance(result, bool) or not isinstance(result, int | float):
+            if not is_number(result):
                 raise ValueError(f"must give an amount, gave {result!r}")
         return v
 

@@ -1,12 +1,14 @@
 """Policies are validated on load with located problems, versioned with who installed them,
 and a bad document never replaces the one in force."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
 from credit_domain.bootstrap import Domain
+from credit_domain.money import money
 from credit_domain.policy.expr import Expression, ExpressionError
 from credit_domain.policy.store import PolicyInvalid, PolicyStore, parse_policy, register_kind
 from credit_domain.unit_of_work import ActorRef
@@ -102,3 +104,14 @@ def test_expressions_are_safe_and_checked() -> None:
         {"name": "华为", "tags": ["a"]})
     with pytest.raises(ExpressionError, match="not a condition"):
         Expression("amount + 1").test({"amount": 1})
+
+
+def test_numbers_leave_an_expression_as_decimals_never_floats() -> None:
+    """CEL has only doubles: money goes in as one and a fractional result comes back as the
+    Decimal the double stands for, which the caller rounds (money to the cent)."""
+    amount = Expression("amount * 0.9").evaluate({"amount": Decimal("100000.10")})
+    assert isinstance(amount, Decimal) and money(amount) == Decimal("90000.09")
+    assert Expression("a + b").evaluate({"a": Decimal("0.10"), "b": Decimal("0.20")}) == \
+        Decimal("0.30000000000000004")  # shown as it is; money() makes it ¥0.30
+    assert Expression("n * 2").evaluate({"n": 3}) == 6 and Expression("x > 1.5").test(
+        {"x": Decimal("1.51")})
