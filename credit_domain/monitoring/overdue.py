@@ -90,37 +90,35 @@ def newly_overdue(session: Session, business_unit_id: int, today: dt.date,
                   rules: OverdueRules) -> list[OverdueInvoice]:
     """Open invoices that went overdue within ``new_within_days`` and were not alerted yet."""
     latest_due = today - dt.timedelta(days=rules.grace_days)
-    earliest_due = latest_due - dt.timedelta(days=rules.new_within_days)
-    alerted = exists().where(
-        RaisedAlert.dedupe_key == literal(KEY_PREFIX) + cast(Invoice.id, String))
-    rows = session.execute(
-        select(Invoice.id, Invoice.account_id, Customer.id, Customer.legal_name,
-               Invoice.external_id, Invoice.due_date, Invoice.open_amount)
-        .join(CreditAccount, CreditAccount.id == Invoice.account_id)
-        .join(Customer, Customer.id == CreditAccount.customer_id)
-        .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0,
-               Invoice.due_date < latest_due, Invoice.due_date >= earliest_due, ~alerted)
-        .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
-    )
-    return [OverdueInvoice(*row) for row in rows]
+    return _unalerted(session, business_unit_id, latest_due,
+                      latest_due - dt.timedelta(days=rules.new_within_days))
 
 
 def unalerted_backlog(session: Session, business_unit_id: int, today: dt.date,
                       rules: OverdueRules) -> list[OverdueInvoice]:
     """Open invoices overdue for longer than ``new_within_days`` and never alerted."""
-    earliest_due = today - dt.timedelta(days=rules.grace_days + rules.new_within_days)
+    return _unalerted(session, business_unit_id, today - dt.timedelta(
+        days=rules.grace_days + rules.new_within_days), None)
+
+
+def _unalerted(session: Session, business_unit_id: int, due_before: dt.date,
+               due_from: dt.date | None) -> list[OverdueInvoice]:
+    """Open invoices due before ``due_before`` (and on or after ``due_from``) that no alert
+    has reported, oldest due first per account."""
     alerted = exists().where(
         RaisedAlert.dedupe_key == literal(KEY_PREFIX) + cast(Invoice.id, String))
-    rows = session.execute(
+    stmt = (
         select(Invoice.id, Invoice.account_id, Customer.id, Customer.legal_name,
                Invoice.external_id, Invoice.due_date, Invoice.open_amount)
         .join(CreditAccount, CreditAccount.id == Invoice.account_id)
         .join(Customer, Customer.id == CreditAccount.customer_id)
         .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0,
-               Invoice.due_date < earliest_due, ~alerted)
+               Invoice.due_date < due_before, ~alerted)
         .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
     )
-    return [OverdueInvoice(*row) for row in rows]
+    if due_from is not None:
+        stmt = stmt.where(Invoice.due_date >= due_from)
+    return [OverdueInvoice(*row) for row in session.execute(stmt)]
 
 
 def hold_candidates(session: Session, business_unit_id: int, today: dt.date,
