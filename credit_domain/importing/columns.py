@@ -108,27 +108,25 @@ def columns(kind: str) -> list[Column]:
                              known=", ".join(KINDS))) from None
 
 
-def unknown_headers(kind: str, headers: list[object]) -> list[str]:
-    """Headers that name no field of ``kind``: refused rather than dropped, since a
-    misspelt ``到期日期`` would otherwise lose the due dates. Blank headers and headers
-    starting with ``#`` (a column kept for people, e.g. ``#备注``) are left out."""
-    known = {fold(name) for col in columns(kind) for name in (col.en, col.zh, col.key)}
-    return [str(h).strip() for h in headers
-            if str(h or "").strip() and not str(h).strip().startswith("#")
-            and fold(h) not in known]
-
-
-def map_headers(kind: str, headers: list[object]) -> tuple[dict[int, Column], list[Column]]:
+def map_headers(kind: str, headers: list[object]
+                ) -> tuple[dict[int, Column], list[Column], list[str]]:
     """Which column of the file is which field (Chinese, English or field-name headers);
-    also the required columns missing. See :func:`unknown_headers` for the others."""
+    the required columns missing; and the headers that name no field. Those are refused
+    rather than dropped (a misspelt ``到期日期`` would lose the due dates); blank headers and
+    headers starting with ``#`` (a column kept for people, e.g. ``#备注``) are left out."""
     by_name: dict[str, Column] = {}
     for col in columns(kind):
         for name in (col.en, col.zh, col.key):
             by_name.setdefault(fold(name), col)
     found: dict[int, Column] = {}
+    unknown: list[str] = []
     for i, header in enumerate(headers):
         match = by_name.get(fold(header))
-        if match is not None and match not in found.values():
+        if match is None:
+            text = str(header or "").strip()
+            if text and not text.startswith("#"):
+                unknown.append(text)
+        elif match not in found.values():
             found[i] = match
     missing = [c for c in columns(kind) if c.required and c not in found.values()]
-    return found, missing
+    return found, missing, unknown

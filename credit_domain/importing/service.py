@@ -28,7 +28,7 @@ from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import DomainError
 from credit_domain.i18n import Text, text_factory
-from credit_domain.importing.columns import Column, columns, map_headers, unknown_headers
+from credit_domain.importing.columns import Column, columns, map_headers
 from credit_domain.importing.readers import open_sheet
 from credit_domain.ledger.models import Invoice, Order, Payment
 from credit_domain.ledger.problems import RecordRejected, problems_from
@@ -118,12 +118,11 @@ class _Rows:
         """(row number, record) per data row; None for a row refused (reported)."""
         model = RECORDS[self.kind]
         with open_sheet(self.path) as sheet:
-            mapping, missing = map_headers(self.kind, sheet.header)
+            mapping, missing, unknown = map_headers(self.kind, sheet.header)
             self.headers = {c.key: str(sheet.header[i]) for i, c in mapping.items()}
             self.total = sheet.size if self.total is None else self.total
             for col in missing:
                 self.report.problem(1, f"{col.zh} / {col.en}", _("This column is missing."))
-            unknown = unknown_headers(self.kind, sheet.header)
             for header in unknown:
                 self.report.problem(1, header, _(
                     "No such column for {kind}: rename it to one of {known}, or start its "
