@@ -3,39 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from credit_domain.accounts.models import AccountStatus, CreditAccount
-from credit_domain.analytics.facts import Period, account_facts, months_before
 from credit_domain.analytics.services import KpiQuery, api_actor, run_kpis
 from credit_domain.bootstrap import Domain
 from credit_domain.monitoring import overdue, utilisation
+from credit_domain.monitoring.book import positions
 from credit_domain.monitoring.policy import MonitoringPolicy
 
 BU = 1
+ZERO = Decimal("0.00")
 
 
-def scan(domain: Domain, today: dt.date) -> dict[str, int]:
-    """What the monitoring reads for every account of the book: the utilisation job's plan
-    (exposure against the effective limit, one aggregate), the overdue job's newly overdue
-    invoices and hold candidates, and each account's aging (the analytics facts)."""
+def scan(domain: Domain, today: dt.date) -> dict[str, Any]:
+    """What the monitoring reads and decides for every account of the book, in one pass: the
+    book's positions (effective limit, exposure, overdue, aging, utilisation state) give the
+    utilisation job's threshold moves, the overdue scan's holds beyond tolerance and the
+    book's aging; the overdue scan's unreported overdue invoices come from their index."""
     policy: MonitoringPolicy = domain.policies.get(BU, "monitoring")
+    rules = policy.overdue
+    accounts = moves = holds = 0
+    aging = [ZERO] * 5
     with domain.read() as session:
-        moves = utilisation.plan(session, BU, today, policy.utilisation)
-        newly = overdue.newly_overdue(session, BU, today, policy.overdue)
-        holds = overdue.hold_candidates(session, BU, today, policy.overdue.hold)
-        period = Period(today, months_before(today, 3), True,
-                        dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0),
-                                            dt.UTC))
-        facts = account_facts(period, (CreditAccount.business_unit_id == BU)
-                              & (CreditAccount.status != AccountStatus.CLOSED))
-        aged = 0
-        for _row in session.execute(select(facts).execution_options(yield_per=2000)):
-            aged += 1
-    return {"moves": len(moves), "newly_overdue": len(newly), "holds": len(holds),
-            "accounts": aged}
+        unreported = overdue.unreported(session, BU, today, rules)
+        for p in positions(session, BU, today, rules.hold.ignore_below):
+            accounts += 1
+            moves += utilisation.move(p, policy.utilisation) is not None
+            holds += overdue.beyond_tolerance(p, today, rules.hold) is not None
+            aging[0] += p.current
+            for i, amount in enumerate(p.past_due, 1):
+                aging[i] += amount
+    return {"accounts": accounts, "moves": moves, "holds": holds,
+            "unreported_overdue": len(unreported), "aging": aging}
 
 
 def kpis(domain: Domain, scope: str) -> Any:

@@ -100,7 +100,7 @@ def _import(url: str, file: str) -> dict[str, Any]:
 def main() -> None:
     what = sys.argv[1]
     result = _scan(sys.argv[2]) if what == "scan" else _import(sys.argv[2], sys.argv[3])
-    print(json.dumps(result))
+    print(json.dumps(result, default=str))
 
 
 if __name__ == "__main__":

@@ -44,13 +44,28 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            cents = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-            return (cents / 100).quantize(CENT)
+            return _from_cents(value)
         return Decimal(value).quantize(CENT)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        # Every money value read passes here (a monitoring scan reads eight per account): on
+        # SQLite, the conversion itself, without the generic wrapper around it.
+        if dialect.name == "sqlite":
+            return _from_cents
+        return super().result_processor(dialect, coltype)
 
     @property
     def python_type(self) -> type[Decimal]:
         return Decimal
+
+
+def _from_cents(value: Any) -> Decimal | None:
+    """Integer cents as stored on SQLite (a float when SQL computed it) → exact Decimal."""
+    if value is None:
+        return None
+    if value.__class__ is int:
+        return Decimal(value).scaleb(-2)
+    return (Decimal(str(value)) / 100).quantize(CENT)
 
 
 def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -139,7 +139,10 @@ def generate(
     _write(engine, CreditAccount, account_rows(), "accounts", progress)
 
     # Invoices: the first `payments` invoices get one payment each (settling them fully,
-    # or half for one in ten); the rest stay open, due dates spread over every bucket.
+    # or half for one in ten); the rest stay open, due dates spread over every bucket. The
+    # book is one the monitoring has watched: invoices that fell overdue before the last week
+    # were reported then (the default policy's ``new_within_days``).
+    watched_until = today - dt.timedelta(days=7)
     def invoice_rows() -> Iterator[dict[str, Any]]:
         for i in range(1, invoices + 1):
             acc = 1 + (i * 2654435761) % customers
@@ -152,7 +155,8 @@ def generate(
             pay_day = min(today, due + dt.timedelta(days=rng.randint(-10, 40)))
             yield {"id": i, "business_unit_id": 1, "account_id": acc, "external_id": f"I{i:08d}",
                    "amount": amount, "open_amount": amount - paid, "issue_date": issue,
-                   "due_date": due, "settled_on": pay_day if paid == amount else None, **ts,
+                   "due_date": due, "settled_on": pay_day if paid == amount else None,
+                   "overdue_reported": due < watched_until, **ts,
                    "_paid": paid, "_pay_day": pay_day}
 
     payment_rows: list[dict[str, Any]] = []

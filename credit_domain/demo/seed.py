@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from credit_domain.accounts.exposure import accounts_exposure
@@ -324,6 +324,10 @@ def _history_alerted(uow: UnitOfWork, today: dt.date) -> None:
     rows = uow.session.execute(
         select(Invoice.id, Invoice.business_unit_id, Invoice.account_id)
         .where(Invoice.open_amount > 0, Invoice.due_date < earliest_new)).all()
+    uow.session.execute(update(Invoice).where(Invoice.open_amount > 0,
+                                              Invoice.due_date < earliest_new)
+                        .values(overdue_reported=True)
+                        .execution_options(synchronize_session=False))
     now = uow.now()
     uow.session.add_all(RaisedAlert(dedupe_key=f"{KEY_PREFIX}{i}", alert="invoice_overdue",
                                     severity="warning", business_unit_id=bu, account_id=a,

@@ -13,7 +13,19 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from credit_domain.accounts.models import CreditAccount
@@ -77,13 +89,22 @@ class Delivery(Timestamped, Base):
 class Invoice(Timestamped, Base):
     """A receivable. ``open_amount`` is kept equal to ``amount`` less its allocations by the
     ledger services in the same transaction; history (aging as of a past date) reads the
-    allocations themselves."""
+    allocations themselves.
+
+    ``overdue_reported`` is set once the overdue scan has reported the invoice overdue (see
+    ``credit_domain.monitoring.overdue``). The scan reads the open, unreported invoices through
+    a partial index, so each run costs what is new, not the whole overdue book; a query
+    selects them by :func:`overdue_unreported`, which repeats the index's predicate word for
+    word (SQLite uses a partial index only then)."""
 
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("business_unit_id", "external_id"),
         Index("ix_invoices_account_due", "account_id", "due_date"),
         Index("ix_invoices_bu_due", "business_unit_id", "due_date"),
+        Index("ix_invoices_unreported", "business_unit_id", "due_date",
+              sqlite_where=literal_column("overdue_reported = 0 AND open_amount > 0"),
+              postgresql_where=literal_column("overdue_reported = false AND open_amount > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,8 +117,17 @@ class Invoice(Timestamped, Base):
     issue_date: Mapped[dt.date] = mapped_column(Date)
     due_date: Mapped[dt.date] = mapped_column(Date)
     settled_on: Mapped[dt.date | None] = mapped_column(Date)  # when open_amount reached zero
+    overdue_reported: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
 
     account: Mapped[CreditAccount] = relationship()
+
+
+def overdue_unreported() -> ColumnElement[bool]:
+    """Open invoices the overdue scan has not reported: the predicate of the partial index
+    ``ix_invoices_unreported``, rendered as its DDL is (the ``0`` is literal, not a bound
+    parameter, so that SQLite can match it)."""
+    return and_(Invoice.overdue_reported == false(), Invoice.open_amount > literal_column("0"))
 
 
 class Payment(Timestamped, Base):

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import String, cast, exists, func, literal, or_, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from credit_domain.accounts.holds import place_hold
@@ -22,8 +22,9 @@ from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.events import InvoiceOverdue
 from credit_domain.i18n import Text, text_factory
-from credit_domain.ledger.models import Invoice
+from credit_domain.ledger.models import Invoice, overdue_unreported
 from credit_domain.monitoring.alerts import Alert, raise_alert
+from credit_domain.monitoring.book import Position, positions
 from credit_domain.monitoring.models import RaisedAlert
 from credit_domain.monitoring.policy import HoldRule, MonitoringPolicy, OverdueRules
 from credit_domain.monitoring.runner import JobContext, Unit
@@ -59,19 +60,20 @@ def overdue_scan(ctx: JobContext) -> None:
 
 def scan_unit(ctx: JobContext, unit: Unit) -> None:
     policy: MonitoringPolicy = ctx.domain.policies.get(unit.id, "monitoring")
+    rules = policy.overdue
     today = ctx.today(unit)
     with ctx.domain.read() as session:
-        invoices = newly_overdue(session, unit.id, today, policy.overdue)
-        holds = {c.account_id: c for c in hold_candidates(session, unit.id, today,
-                                                          policy.overdue.hold)}
-        backlog = unalerted_backlog(session, unit.id, today, policy.overdue)
+        invoices = unreported(session, unit.id, today, rules)
+        beyond = {p.account_id: c for p in (
+            positions(session, unit.id, today, rules.hold.ignore_below)
+            if rules.hold.enabled else ()) if (c := beyond_tolerance(p, today, rules.hold))}
+    new_from = today - dt.timedelta(days=rules.grace_days + rules.new_within_days)
     by_account: dict[int, list[OverdueInvoice]] = {}
-    for inv in invoices:
-        by_account.setdefault(inv.account_id, []).append(inv)
     late: dict[int, list[OverdueInvoice]] = {}
-    for inv in backlog:
-        late.setdefault(inv.account_id, []).append(inv)
-    for account_id in sorted(by_account.keys() | holds.keys() | late.keys()):
+    for inv in invoices:
+        (by_account if inv.due_date >= new_from else late).setdefault(
+            inv.account_id, []).append(inv)
+    for account_id in sorted(by_account.keys() | beyond.keys() | late.keys()):
         with ctx.step(unit, f"account {account_id}") as uow:
             for inv in by_account.get(account_id, []):
                 if _alert_overdue(ctx, uow, unit, inv, today):
@@ -79,69 +81,52 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
             if account_id in late and _alert_backlog(ctx, uow, unit, late[account_id], today):
                 ctx.report.count(unit, "older overdue invoices first seen",
                                  len(late[account_id]))
-            candidate = holds.get(account_id)
+            _mark_reported(uow, [*by_account.get(account_id, ()), *late.get(account_id, ())])
+            candidate = beyond.get(account_id)
             if candidate is not None:
-                reason = hold_reason(candidate, today, policy.overdue.hold).render(unit.locale)
+                reason = hold_reason(candidate, today, rules.hold).render(unit.locale)
                 if place_hold(uow, account_id, reason, ctx.actor, cause="overdue").changed:
                     ctx.report.count(unit, "accounts put on hold beyond tolerance")
 
 
-def newly_overdue(session: Session, business_unit_id: int, today: dt.date,
-                  rules: OverdueRules) -> list[OverdueInvoice]:
-    """Open invoices that went overdue within ``new_within_days`` and were not alerted yet."""
-    latest_due = today - dt.timedelta(days=rules.grace_days)
-    return _unalerted(session, business_unit_id, latest_due,
-                      latest_due - dt.timedelta(days=rules.new_within_days))
-
-
-def unalerted_backlog(session: Session, business_unit_id: int, today: dt.date,
-                      rules: OverdueRules) -> list[OverdueInvoice]:
-    """Open invoices overdue for longer than ``new_within_days`` and never alerted."""
-    return _unalerted(session, business_unit_id, today - dt.timedelta(
-        days=rules.grace_days + rules.new_within_days), None)
-
-
-def _unalerted(session: Session, business_unit_id: int, due_before: dt.date,
-               due_from: dt.date | None) -> list[OverdueInvoice]:
-    """Open invoices due before ``due_before`` (and on or after ``due_from``) that no alert
-    has reported, oldest due first per account."""
-    alerted = exists().where(
-        RaisedAlert.dedupe_key == literal(KEY_PREFIX) + cast(Invoice.id, String))
+def unreported(session: Session, business_unit_id: int, today: dt.date,
+               rules: OverdueRules) -> list[OverdueInvoice]:
+    """Open invoices overdue beyond the grace days that the scan has not reported yet, by
+    account and oldest due first. Those due within ``new_within_days`` are newly overdue;
+    older ones were never seen overdue (sent late by the ERP, a first load, a scheduler
+    stopped for a while). Read through the partial index of the unreported invoices, so the
+    cost is what is new."""
+    due_before = today - dt.timedelta(days=rules.grace_days)
     stmt = (
         select(Invoice.id, Invoice.account_id, Customer.id, Customer.legal_name,
                Invoice.external_id, Invoice.due_date, Invoice.open_amount)
         .join(CreditAccount, CreditAccount.id == Invoice.account_id)
         .join(Customer, Customer.id == CreditAccount.customer_id)
-        .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0,
-               Invoice.due_date < due_before, ~alerted)
+        .where(Invoice.business_unit_id == business_unit_id, overdue_unreported(),
+               Invoice.due_date < due_before)
         .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
     )
-    if due_from is not None:
-        stmt = stmt.where(Invoice.due_date >= due_from)
     return [OverdueInvoice(*row) for row in session.execute(stmt)]
 
 
-def hold_candidates(session: Session, business_unit_id: int, today: dt.date,
-                    rule: HoldRule) -> list[HoldCandidate]:
-    """Active accounts whose overdue receivables exceed the tolerance, by one SQL aggregate."""
-    if not rule.enabled:
-        return []
-    oldest = func.min(Invoice.due_date)
-    total = func.sum(Invoice.open_amount)
-    beyond = [oldest < today - dt.timedelta(days=rule.after_days)]
-    if rule.above_amount is not None:
-        beyond.append(total > rule.above_amount)
-    rows = session.execute(
-        select(Invoice.account_id, oldest, total)
-        .join(CreditAccount, CreditAccount.id == Invoice.account_id)
-        .where(Invoice.business_unit_id == business_unit_id,
-               CreditAccount.status == AccountStatus.ACTIVE, Invoice.due_date < today,
-               Invoice.open_amount >= max(rule.ignore_below, Decimal("0.01")))
-        .group_by(Invoice.account_id)
-        .having(or_(*beyond))
-        .order_by(Invoice.account_id)
-    )
-    return [HoldCandidate(*row) for row in rows]
+def beyond_tolerance(p: Position, today: dt.date, rule: HoldRule) -> HoldCandidate | None:
+    """The account, when it is active and its overdue receivables exceed the tolerance: the
+    oldest overdue invoice is more than ``after_days`` past due, or the overdue total is above
+    ``above_amount``."""
+    if not rule.enabled or p.status != AccountStatus.ACTIVE or p.oldest_due is None:
+        return None
+    if p.oldest_due < today - dt.timedelta(days=rule.after_days) or (
+            rule.above_amount is not None and p.overdue > rule.above_amount):
+        return HoldCandidate(p.account_id, p.oldest_due, p.overdue)
+    return None
+
+
+def _mark_reported(uow: UnitOfWork, invoices: list[OverdueInvoice]) -> None:
+    """The scan has reported these (or found them reported): they leave its partial index."""
+    if invoices:
+        uow.session.execute(
+            update(Invoice).where(Invoice.id.in_([i.invoice_id for i in invoices]))
+            .values(overdue_reported=True).execution_options(synchronize_session=False))
 
 
 def hold_reason(candidate: HoldCandidate, today: dt.date, rule: HoldRule) -> Text:

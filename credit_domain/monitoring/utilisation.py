@@ -11,12 +11,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit_domain.accounts.exposure import Exposure, exposure_select
-from credit_domain.accounts.models import AccountStatus, CreditAccount
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.customers.links import customer_path
 from credit_domain.customers.models import Customer
 from credit_domain.i18n import text_factory
 from credit_domain.monitoring.alerts import Alert, raise_alert
+from credit_domain.monitoring.book import Position, positions
 from credit_domain.monitoring.models import UtilisationState
 from credit_domain.monitoring.policy import MonitoringPolicy, UtilisationRules
 from credit_domain.monitoring.runner import JobContext, Unit
@@ -90,31 +90,22 @@ def scan_unit(ctx: JobContext, unit: Unit) -> None:
 
 def plan(session: Session, business_unit_id: int, today: dt.date,
          rules: UtilisationRules) -> list[Move]:
-    """Every account whose level or episode changes: one exposure aggregate for the unit,
-    joined with each account's state and streamed, so memory grows with the changes only."""
-    sub = exposure_select(today, (CreditAccount.business_unit_id == business_unit_id)
-                          & (CreditAccount.status != AccountStatus.CLOSED)).subquery()
-    account_id = sub.c[0]
-    stmt = (select(*sub.c, UtilisationState.level, UtilisationState.episode)
-            .outerjoin(UtilisationState, UtilisationState.account_id == account_id)
-            .execution_options(yield_per=2000))
-    moves = []
-    for row in session.execute(stmt):
-        e = Exposure(*row[:7])
-        percent = _percent(e)
-        if percent is None:
-            continue
-        level, episode = row[7] or 0, row[8] or 0
-        new_level, new_episode, alert = next_state(rules, level, episode, percent)
-        if (new_level, new_episode) != (level, episode):
-            moves.append(Move(e.account_id, new_level, new_episode, alert, percent))
-    return moves
+    """Every account whose level or episode changes, from one pass over the book (memory
+    grows with the changes only)."""
+    return [m for p in positions(session, business_unit_id, today)
+            if (m := move(p, rules)) is not None]
 
 
-def _percent(e: Exposure) -> Decimal | None:
-    if e.effective_limit <= 0:
+def move(p: Position, rules: UtilisationRules) -> Move | None:
+    """How the account's level or episode changes at its utilisation now; None: it does not
+    (or the account has no limit to measure against)."""
+    percent = p.percent
+    if percent is None:
         return None
-    return (e.exposure * 100 / e.effective_limit).quantize(Decimal("0.1"))
+    level, episode, alert = next_state(rules, p.level, p.episode, percent)
+    if (level, episode) == (p.level, p.episode):
+        return None
+    return Move(p.account_id, level, episode, alert, percent)
 
 
 def _names(session: Session, account_ids: list[int]) -> dict[int, tuple[int, str]]:

@@ -1,0 +1,139 @@
+"""The monitoring's view of a credit book: each open account of a business unit with its
+effective limit, exposure, overdue receivables, aging and utilisation state, from one
+statement, streamed in account order.
+
+The statement reads each ledger table once (one grouped pass over the open invoices gives the
+receivables, the overdue total and oldest due date the hold tolerance looks at, and the five
+aging buckets), so a job's cost is one pass over the book whatever it looks for, and memory
+stays flat: the jobs keep only the accounts that change. The utilisation job reads it for the
+threshold crossings (:func:`credit_domain.monitoring.utilisation.moves`), the overdue scan for
+the holds beyond tolerance (:func:`credit_domain.monitoring.overdue.holds`).
+
+The figures are those of :mod:`credit_domain.accounts.exposure` (exposure = open receivables
++ shipped, not invoiced + open orders; effective limit = permanent + temporary limits valid
+today) and the aging buckets of :mod:`credit_domain.analytics.facts` (1–30, 31–60, 61–90 and
+over 90 days past due).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from credit_domain.accounts.models import (
+    AccountStatus,
+    CreditAccount,
+    TemporaryLimit,
+    TemporaryLimitStatus,
+)
+from credit_domain.analytics.facts import BUCKET_DAYS, coalesce0, money_sql, zero
+from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Delivery, Invoice, Order
+from credit_domain.monitoring.models import UtilisationState
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    account_id: int
+    status: AccountStatus
+    effective_limit: Decimal
+    exposure: Decimal
+    receivables: Decimal
+    # Open receivables past due, counting only invoices with at least the hold rule's
+    # ``ignore_below`` open (residues do not count), and the oldest of their due dates.
+    overdue: Decimal
+    oldest_due: dt.date | None
+    past_due: tuple[Decimal, Decimal, Decimal, Decimal]  # 1–30, 31–60, 61–90, over 90 days
+    level: int  # the utilisation state: the highest threshold crossed, and its episode
+    episode: int
+
+    @property
+    def current(self) -> Decimal:
+        """Receivables not yet due."""
+        return self.receivables - sum(self.past_due, ZERO)
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Exposure as a percentage of the effective limit (one decimal); None without one."""
+        if self.effective_limit <= 0:
+            return None
+        return (self.exposure * 100 / self.effective_limit).quantize(Decimal("0.1"))
+
+
+def positions(session: Session, business_unit_id: int, today: dt.date,
+              ignore_below: Decimal = ZERO) -> Iterator[Position]:
+    """Every open (not closed) account of the unit on ``today``, in account order."""
+    stmt = _statement(business_unit_id, today, max(ignore_below, Decimal("0.01")))
+    for row in session.connection().execution_options(yield_per=2000).execute(stmt):
+        yield Position(row[0], AccountStatus(row[1]), row[2], row[3], row[4], row[5], row[6],
+                       (row[7], row[8], row[9], row[10]), row[11] or 0, row[12] or 0)
+
+
+def _past_due(today: dt.date, name: str) -> Any:
+    low, high = BUCKET_DAYS[name]
+    cond = Invoice.due_date <= today - dt.timedelta(days=low)
+    if high is not None:
+        cond = and_(cond, Invoice.due_date >= today - dt.timedelta(days=high))
+    return coalesce0(func.sum(case((cond, Invoice.open_amount), else_=zero()))).label(name)
+
+
+def _statement(business_unit_id: int, today: dt.date, counted_from: Decimal) -> Any:
+    counted = and_(Invoice.due_date < today, Invoice.open_amount >= counted_from)
+    recv = (
+        select(Invoice.account_id.label("aid"),
+               func.sum(Invoice.open_amount).label("open"),
+               coalesce0(func.sum(case((counted, Invoice.open_amount), else_=zero())))
+               .label("overdue"),
+               func.min(case((counted, Invoice.due_date))).label("oldest_due"),
+               *(_past_due(today, name) for name in BUCKET_DAYS))
+        .where(Invoice.business_unit_id == business_unit_id, Invoice.open_amount > 0)
+        .group_by(Invoice.account_id)
+        .subquery()
+    )
+    unit_accounts = select(CreditAccount.id).where(
+        CreditAccount.business_unit_id == business_unit_id).scalar_subquery()
+    temp = (
+        select(TemporaryLimit.account_id.label("aid"), func.sum(TemporaryLimit.amount).label("v"))
+        .where(TemporaryLimit.status == TemporaryLimitStatus.ACTIVE,
+               TemporaryLimit.valid_from <= today, TemporaryLimit.valid_to >= today,
+               TemporaryLimit.account_id.in_(unit_accounts))
+        .group_by(TemporaryLimit.account_id)
+        .subquery()
+    )
+    dlv = (
+        select(Delivery.account_id.label("aid"), func.sum(Delivery.amount).label("v"))
+        .where(Delivery.business_unit_id == business_unit_id, Delivery.invoiced_at.is_(None))
+        .group_by(Delivery.account_id)
+        .subquery()
+    )
+    orders = (
+        select(Order.account_id.label("aid"), func.sum(Order.open_amount).label("v"))
+        .where(Order.business_unit_id == business_unit_id,
+               Order.status.in_(OPEN_ORDER_STATUSES))
+        .group_by(Order.account_id)
+        .subquery()
+    )
+    limit = money_sql(CreditAccount.credit_limit + coalesce0(temp.c.v))
+    exposure = money_sql(coalesce0(recv.c.open) + coalesce0(dlv.c.v) + coalesce0(orders.c.v))
+    return (
+        select(CreditAccount.id, CreditAccount.status, limit, exposure,
+               coalesce0(recv.c.open), coalesce0(recv.c.overdue), recv.c.oldest_due,
+               *(coalesce0(recv.c[name]) for name in BUCKET_DAYS),
+               UtilisationState.level, UtilisationState.episode)
+        .outerjoin(recv, recv.c.aid == CreditAccount.id)
+        .outerjoin(temp, temp.c.aid == CreditAccount.id)
+        .outerjoin(dlv, dlv.c.aid == CreditAccount.id)
+        .outerjoin(orders, orders.c.aid == CreditAccount.id)
+        .outerjoin(UtilisationState, UtilisationState.account_id == CreditAccount.id)
+        .where(CreditAccount.business_unit_id == business_unit_id,
+               CreditAccount.status != AccountStatus.CLOSED)
+        .order_by(CreditAccount.id)
+    )
+
