@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from credit_domain.analytics.services import KpiQuery, api_actor, run_kpis
@@ -13,29 +12,25 @@ from credit_domain.monitoring.book import positions
 from credit_domain.monitoring.policy import MonitoringPolicy
 
 BU = 1
-ZERO = Decimal("0.00")
 
 
 def scan(domain: Domain, today: dt.date) -> dict[str, Any]:
     """What the monitoring reads and decides for every account of the book, in one pass: the
     book's positions (effective limit, exposure, overdue, aging, utilisation state) give the
     utilisation job's threshold moves, the overdue scan's holds beyond tolerance and the
-    book's aging; the overdue scan's unreported overdue invoices come from their index."""
+    aging each account carries; the overdue scan's unreported overdue invoices come from their
+    index. Like the floor, it yields every account's figures and does not total them."""
     policy: MonitoringPolicy = domain.policies.get(BU, "monitoring")
     rules = policy.overdue
     accounts = moves = holds = 0
-    aging = [ZERO] * 5
     with domain.read() as session:
         unreported = overdue.unreported(session, BU, today, rules)
         for p in positions(session, BU, today, rules.hold.ignore_below):
             accounts += 1
             moves += utilisation.move(p, policy.utilisation) is not None
             holds += overdue.beyond_tolerance(p, today, rules.hold) is not None
-            aging[0] += p.current
-            for i, amount in enumerate(p.past_due, 1):
-                aging[i] += amount
     return {"accounts": accounts, "moves": moves, "holds": holds,
-            "unreported_overdue": len(unreported), "aging": aging}
+            "unreported_overdue": len(unreported)}
 
 
 def kpis(domain: Domain, scope: str) -> Any:

@@ -48,11 +48,9 @@ class Money(TypeDecorator[Decimal]):
         return Decimal(value).quantize(CENT)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        # Every money value read passes here (a monitoring scan reads eight per account): on
-        # SQLite, the conversion itself, without the generic wrapper around it.
-        if dialect.name == "sqlite":
-            return _from_cents
-        return super().result_processor(dialect, coltype)
+        # Every money value read passes here (a monitoring scan reads eight per account): the
+        # conversion itself, without the generic wrapper around it.
+        return _from_cents if dialect.name == "sqlite" else _to_cents_exact
 
     @property
     def python_type(self) -> type[Decimal]:
@@ -66,6 +64,16 @@ def _from_cents(value: Any) -> Decimal | None:
     if value.__class__ is int:
         return Decimal(value).scaleb(-2)
     return (Decimal(str(value)) / 100).quantize(CENT)
+
+
+def _to_cents_exact(value: Any) -> Decimal | None:
+    """A NUMERIC as the driver returns it (a Decimal; a float for a computed value) → exactly
+    two places."""
+    if value is None:
+        return None
+    if value.__class__ is Decimal:
+        return value.quantize(CENT)
+    return (Decimal(str(value)) if isinstance(value, float) else Decimal(value)).quantize(CENT)
 
 
 def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -37,12 +36,12 @@ from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Delivery, Invoice, 
 from credit_domain.monitoring.models import UtilisationState
 
 ZERO = Decimal("0.00")
+TENTH = Decimal("0.1")
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):  # a tuple, made straight from the row: a scan reads one per account
     account_id: int
-    status: AccountStatus
+    status: str  # an AccountStatus
     effective_limit: Decimal
     exposure: Decimal
     receivables: Decimal
@@ -50,30 +49,37 @@ class Position:
     # ``ignore_below`` open (residues do not count), and the oldest of their due dates.
     overdue: Decimal
     oldest_due: dt.date | None
-    past_due: tuple[Decimal, Decimal, Decimal, Decimal]  # 1–30, 31–60, 61–90, over 90 days
+    b1: Decimal  # receivables 1–30 days past due
+    b2: Decimal  # 31–60
+    b3: Decimal  # 61–90
+    b4: Decimal  # over 90
     level: int  # the utilisation state: the highest threshold crossed, and its episode
     episode: int
 
     @property
+    def past_due(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        return self.b1, self.b2, self.b3, self.b4
+
+    @property
     def current(self) -> Decimal:
         """Receivables not yet due."""
-        return self.receivables - sum(self.past_due, ZERO)
+        return self.receivables - self.b1 - self.b2 - self.b3 - self.b4
 
     @property
     def percent(self) -> Decimal | None:
         """Exposure as a percentage of the effective limit (one decimal); None without one."""
         if self.effective_limit <= 0:
             return None
-        return (self.exposure * 100 / self.effective_limit).quantize(Decimal("0.1"))
+        return (self.exposure * 100 / self.effective_limit).quantize(TENTH)
 
 
 def positions(session: Session, business_unit_id: int, today: dt.date,
               ignore_below: Decimal = ZERO) -> Iterator[Position]:
     """Every open (not closed) account of the unit on ``today``, in account order."""
     stmt = _statement(business_unit_id, today, max(ignore_below, Decimal("0.01")))
-    for row in session.connection().execution_options(yield_per=2000).execute(stmt):
-        yield Position(row[0], AccountStatus(row[1]), row[2], row[3], row[4], row[5], row[6],
-                       (row[7], row[8], row[9], row[10]), row[11] or 0, row[12] or 0)
+    make = Position._make
+    for row in session.connection().execute(stmt.execution_options(yield_per=2000)):
+        yield make(row)
 
 
 def _past_due(today: dt.date, name: str) -> Any:
@@ -126,7 +132,8 @@ def _statement(business_unit_id: int, today: dt.date, counted_from: Decimal) -> 
         select(CreditAccount.id, CreditAccount.status, limit, exposure,
                coalesce0(recv.c.open), coalesce0(recv.c.overdue), recv.c.oldest_due,
                *(coalesce0(recv.c[name]) for name in BUCKET_DAYS),
-               UtilisationState.level, UtilisationState.episode)
+               func.coalesce(UtilisationState.level, 0),
+               func.coalesce(UtilisationState.episode, 0))
         .outerjoin(recv, recv.c.aid == CreditAccount.id)
         .outerjoin(temp, temp.c.aid == CreditAccount.id)
         .outerjoin(dlv, dlv.c.aid == CreditAccount.id)

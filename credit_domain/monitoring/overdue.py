@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -46,8 +47,7 @@ class OverdueInvoice:
     open_amount: Decimal
 
 
-@dataclass(frozen=True)
-class HoldCandidate:
+class HoldCandidate(NamedTuple):
     account_id: int
     oldest_due: dt.date
     overdue: Decimal
@@ -115,7 +115,7 @@ def beyond_tolerance(p: Position, today: dt.date, rule: HoldRule) -> HoldCandida
     ``above_amount``."""
     if not rule.enabled or p.status != AccountStatus.ACTIVE or p.oldest_due is None:
         return None
-    if p.oldest_due < today - dt.timedelta(days=rule.after_days) or (
+    if (today - p.oldest_due).days > rule.after_days or (
             rule.above_amount is not None and p.overdue > rule.above_amount):
         return HoldCandidate(p.account_id, p.oldest_due, p.overdue)
     return None

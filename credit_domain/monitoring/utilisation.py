@@ -5,8 +5,8 @@ next crossing alerts again."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +24,7 @@ from credit_domain.monitoring.runner import JobContext, Unit
 _ = text_factory("credit_domain")
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
     """How an account's level changes: ``alert`` is the threshold newly crossed (if any)."""
 
     account_id: int
@@ -38,7 +37,11 @@ class Move:
 def next_state(rules: UtilisationRules, level: int, episode: int,
                percent: Decimal) -> tuple[int, int, int | None]:
     """The new (level, episode, threshold to alert) of an account at ``percent``."""
-    crossed = max((t for t in rules.thresholds if percent >= t), default=0)
+    crossed = 0
+    for t in rules.thresholds:  # ascending; a scan asks this for every account
+        if percent < t:
+            break
+        crossed = t
     if crossed > level:
         return crossed, episode, crossed
     if level and percent < level - rules.reset_margin:
