@@ -141,7 +141,8 @@ class Expression:
             )
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
-        activation = {k: json_to_cel(to_cel(v)) for k, v in context.items()}
+        # Only the names the expression uses cross into CEL (a context carries dozens).
+        activation = {k: json_to_cel(to_cel(context[k])) for k in self.names if k in context}
         try:
             result = self._program.evaluate(activation)
         except CELEvalError as exc:
