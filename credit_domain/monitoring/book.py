@@ -6,8 +6,8 @@ The statement reads each ledger table once (one grouped pass over the open invoi
 receivables, the overdue total and oldest due date the hold tolerance looks at, and the five
 aging buckets), so a job's cost is one pass over the book whatever it looks for, and memory
 stays flat: the jobs keep only the accounts that change. The utilisation job reads it for the
-threshold crossings (:func:`credit_domain.monitoring.utilisation.moves`), the overdue scan for
-the holds beyond tolerance (:func:`credit_domain.monitoring.overdue.holds`).
+threshold crossings (:func:`credit_domain.monitoring.utilisation.move`), the overdue scan for
+the holds beyond tolerance (:func:`credit_domain.monitoring.overdue.beyond_tolerance`).
 
 The figures are those of :mod:`credit_domain.accounts.exposure` (exposure = open receivables
 + shipped, not invoiced + open orders; effective limit = permanent + temporary limits valid
@@ -39,7 +39,9 @@ ZERO = Decimal("0.00")
 TENTH = Decimal("0.1")
 
 
-class Position(NamedTuple):  # a tuple, made straight from the row: a scan reads one per account
+class Position(NamedTuple):
+    """One account of the book; a tuple made straight from its row (a scan reads 100,000)."""
+
     account_id: int
     status: str  # an AccountStatus
     effective_limit: Decimal
