@@ -31,7 +31,7 @@ from credit_domain.accounts.models import (
     TemporaryLimit,
     TemporaryLimitStatus,
 )
-from credit_domain.analytics.facts import BUCKET_DAYS, coalesce0, money_sql, zero
+from credit_domain.analytics.facts import BUCKET_DAYS, coalesce0, in_bucket, money_sql, zero
 from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Delivery, Invoice, Order
 from credit_domain.monitoring.models import UtilisationState
 
@@ -85,10 +85,7 @@ def positions(session: Session, business_unit_id: int, today: dt.date,
 
 
 def _past_due(today: dt.date, name: str) -> Any:
-    low, high = BUCKET_DAYS[name]
-    cond = Invoice.due_date <= today - dt.timedelta(days=low)
-    if high is not None:
-        cond = and_(cond, Invoice.due_date >= today - dt.timedelta(days=high))
+    cond = in_bucket(Invoice.due_date, today, name)
     return coalesce0(func.sum(case((cond, Invoice.open_amount), else_=zero()))).label(name)
 
 
