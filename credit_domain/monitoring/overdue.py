@@ -106,7 +106,7 @@ def unreported(session: Session, business_unit_id: int, today: dt.date,
                Invoice.due_date < due_before)
         .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
     )
-    return [OverdueInvoice(*row) for row in session.execute(stmt)]
+    return [OverdueInvoice(*row) for row in session.connection().execute(stmt)]
 
 
 def beyond_tolerance(p: Position, today: dt.date, rule: HoldRule) -> HoldCandidate | None:
