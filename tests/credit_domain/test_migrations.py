@@ -1,18 +1,24 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
+import datetime as dt
 import threading
 import uuid
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from credit_domain.bootstrap import Domain
 from credit_domain.db.engine import make_engine, normalize_url
-from credit_domain.db.migrate import current_heads, upgrade
+from credit_domain.db.migrate import alembic_config, current_heads, upgrade
 from credit_domain.db.models import Base
+from credit_domain.ledger.models import Invoice
+from credit_domain.monitoring.models import RaisedAlert
 from tests.conftest import PG_URL, needs_service
+from tests.monitoring.helpers import add_account, add_invoice, make_org
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -63,3 +69,28 @@ def test_replicas_upgrading_at_once_take_turns() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_upgrading_marks_the_invoices_the_overdue_scan_had_reported(any_domain: Domain) -> None:
+    """0011 adds ``Invoice.overdue_reported``; invoices an overdue alert had already reported
+    (``overdue:invoice:N``) are marked, so the first scan after the upgrade does not report
+    them again (one combined alert per account for the whole history)."""
+    org = make_org(any_domain)
+    account = add_account(any_domain, org, "甲公司")
+    reported = add_invoice(any_domain, account, 5_000, due=dt.date(2026, 1, 10))
+    left = add_invoice(any_domain, account, 6_000, due=dt.date(2026, 1, 20))
+    with any_domain.uow() as uow:
+        for key in (f"overdue:invoice:{reported}", f"utilisation:{left}:80:0"):
+            uow.session.add(RaisedAlert(dedupe_key=key, alert="x", severity="warning",
+                                        business_unit_id=org.bu, account_id=account,
+                                        raised_at=uow.now(), recipients=0))
+        uow.commit()
+    engine = any_domain.engine
+    command.downgrade(alembic_config(engine), "0010_one_head")
+    try:
+        upgrade(engine)
+    finally:
+        upgrade(engine)  # the other tests share the PostgreSQL database
+    with any_domain.read() as s:
+        flags = {i: f for i, f in s.execute(select(Invoice.id, Invoice.overdue_reported))}
+    assert flags == {reported: True, left: False}
