@@ -140,11 +140,10 @@ def account_sections(ctx: Context, a: AccountView, unit: str, currency: str,
     p = a.payment
     paid = ctx.t(_("Payments in 12 months: {count}, {amount}", count=p.payments_12m,
                    amount=money(p.paid_12m)))
-    if p.days_beyond_terms is not None and p.days_beyond_terms > 0:
-        paid += ctx.t(_("; {days:.1f} days beyond terms on average", days=p.days_beyond_terms))
-    elif p.days_beyond_terms is not None:
-        paid += ctx.t(_("; paid {days:.1f} days before the due date on average",
-                        days=-p.days_beyond_terms))
+    if p.days_beyond_terms is not None:  # days, not money: a plain number to the message
+        days = float(p.days_beyond_terms)
+        paid += ctx.t(_("; {days:.1f} days beyond terms on average", days=days) if days > 0
+                      else _("; paid {days:.1f} days before the due date on average", days=-days))
     if p.on_time_streak:
         paid += ctx.t(_("; {n} on time in a row", n=p.on_time_streak))
     lines.append(paid)

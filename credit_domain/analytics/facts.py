@@ -103,7 +103,7 @@ def coalesce0(expr: Any) -> ColumnElement[Decimal]:
     return func.coalesce(expr, zero(), type_=Money())
 
 
-def _applied(on: dt.date) -> Subquery:
+def applied_by(on: dt.date) -> Subquery:
     """Allocations (payments and credit notes) applied on or before ``on``, per invoice."""
     return (select(Allocation.invoice_id, func.sum(Allocation.amount).label("v"))
             .where(Allocation.applied_on <= on)
@@ -121,7 +121,7 @@ def invoice_balances(on: dt.date, current: bool, account_ids: ScalarSelect[int])
             .where(Invoice.open_amount > 0, Invoice.account_id.in_(account_ids))
             .subquery()
         )
-    applied = _applied(on)
+    applied = applied_by(on)
     open_amount = money_sql(Invoice.amount - coalesce0(applied.c.v))
     return (
         select(Invoice.id.label("invoice_id"), Invoice.account_id, Invoice.due_date,
@@ -148,7 +148,7 @@ def invoice_figures(period: Period, ids: ScalarSelect[int]) -> Subquery:
     credit sales of the period (the same figures as :func:`invoice_balances` gives, each
     once; reading the invoices once instead of three times is most of a report's cost)."""
     d, start = period.as_of, period.start
-    at_start = _applied(start)
+    at_start = applied_by(start)
     begin_open = money_sql(Invoice.amount - coalesce0(at_start.c.v))
     source: FromClause = Invoice.__table__.outerjoin(
         at_start, at_start.c.invoice_id == Invoice.id)
@@ -157,7 +157,7 @@ def invoice_figures(period: Period, ids: ScalarSelect[int]) -> Subquery:
         end_open = money_sql(Invoice.open_amount)
         is_open = Invoice.open_amount > 0
     else:
-        at_end = _applied(d)
+        at_end = applied_by(d)
         end_open = money_sql(Invoice.amount - coalesce0(at_end.c.v))
         is_open = and_(Invoice.issue_date <= d, end_open > 0)
         source = source.outerjoin(at_end, at_end.c.invoice_id == Invoice.id)

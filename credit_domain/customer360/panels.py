@@ -10,6 +10,8 @@ registered by the workflow and by this module respectively.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
+from numbers import Real
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, or_, select
@@ -40,11 +42,19 @@ def day_end(account: CreditAccount, as_of: dt.date) -> dt.datetime:
         dt.UTC) - dt.timedelta(microseconds=1)
 
 
-def _value(value: object) -> str:
+def indicator_text(value: object) -> str:
+    """An indicator's value as stored with the score (numbers as decimal strings)."""
     if value is None:
         return "—"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, Decimal | Real) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:  # a category, e.g. the registration status
+            return value
+        if number.is_finite():
+            return f"{number:,.2f}".rstrip("0").rstrip(".")
     return str(value)
 
 
@@ -71,7 +81,7 @@ def score_panel(session: Session, account_id: int, as_of: dt.date) -> CustomerPa
                         date=view.computed_at.date().isoformat(),
                         version=view.scorecard_version)),
     ]
-    lines += [(r.label, _("{value}: {lost} points below full marks", value=_value(r.value),
+    lines += [(r.label, _("{value}: {lost} points below full marks", value=indicator_text(r.value),
                           lost=r.lost)) for r in view.reasons]
     lines += [(_("Grade capped"), cap) for cap in view.caps]
     return CustomerPanel(title, tuple(lines))

@@ -36,7 +36,7 @@ from credit_domain.errors import InvalidInput, NotFound
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Invoice, Order, Payment
 from credit_domain.orgs.models import BusinessUnit
-from credit_domain.scoring.indicators import INDICATORS, _days, payment_indicators
+from credit_domain.scoring.indicators import INDICATORS, days_between, payment_indicators
 from credit_domain.scoring.models import CreditScore
 from credit_domain.scoring.services import latest_score
 
@@ -84,8 +84,8 @@ class Aging:
 
 @dataclass(frozen=True)
 class PaymentBehaviour:
-    paydex: float | None
-    days_beyond_terms: float | None
+    paydex: Decimal | None
+    days_beyond_terms: Decimal | None
     on_time_streak: int | None
     payments_12m: int
     paid_12m: Decimal
@@ -285,7 +285,7 @@ def _account_views(session: Session, accounts: list[CreditAccount], today: dt.da
 
 def aging_by_account(session: Session, ids: list[int], today: dt.date) -> dict[int, Aging]:
     """Open receivables by days past due: current, 1–30, 31–60, 61–90, 90+ (SQL)."""
-    past = _days(session, literal(today, Date), Invoice.due_date)
+    past = days_between(session, literal(today, Date), Invoice.due_date)
 
     def bucket(cond: Any) -> Any:
         return func.coalesce(func.sum(case((cond, Invoice.open_amount),

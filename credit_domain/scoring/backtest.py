@@ -32,7 +32,7 @@ from credit_domain.bootstrap import Domain
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.ledger.models import Invoice
-from credit_domain.scoring.indicators import _days
+from credit_domain.scoring.indicators import days_between
 from credit_domain.scoring.services import compute
 
 _ = text_factory("credit_domain")
@@ -128,7 +128,7 @@ def _population(session: Session, since: dt.date, business_unit_id: int | None
     d_since = literal(since, Date)
     already = set(session.scalars(select(Invoice.account_id).where(
         Invoice.account_id.in_(with_history), Invoice.issue_date <= since,
-        _days(session, d_since, Invoice.due_date) >= 90,
+        days_between(session, d_since, Invoice.due_date) >= 90,
         or_(Invoice.settled_on.is_(None), Invoice.settled_on > since)).distinct()))
     return with_history - already, already
 
@@ -137,11 +137,11 @@ def _went_bad(session: Session, since: dt.date, until: dt.date, ids: set[int]) -
     if not ids:
         return set()
     d_since, d_until = literal(since, Date), literal(until, Date)
-    late = _days(session, Invoice.settled_on, Invoice.due_date)
+    late = days_between(session, Invoice.settled_on, Invoice.due_date)
     stmt = select(Invoice.account_id).where(
         Invoice.account_id.in_(ids), Invoice.issue_date <= until,
-        _days(session, d_until, Invoice.due_date) >= 90,
-        _days(session, d_since, Invoice.due_date) < 90,
+        days_between(session, d_until, Invoice.due_date) >= 90,
+        days_between(session, d_since, Invoice.due_date) < 90,
         or_(Invoice.settled_on.is_(None), and_(late > 90, Invoice.settled_on > since)),
     ).group_by(Invoice.account_id).having(func.count() > 0)
     return set(session.scalars(stmt))

@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from credit_domain.accounts.exposure import accounts_exposure
 from credit_domain.accounts.models import CreditAccount
+from credit_domain.analytics.facts import applied_by, coalesce0, money_sql, zero
 from credit_domain.bureau.report import BureauReport
 from credit_domain.bureau.services import latest_report
 from credit_domain.customers.models import Customer
@@ -78,26 +79,34 @@ INDICATORS: dict[str, IndicatorInfo] = {
 }
 
 # (days beyond terms, PAYDEX) — Dun & Bradstreet's published correspondence.
-PAYDEX_TABLE = [(-30.0, 100.0), (-20.0, 90.0), (0.0, 80.0), (15.0, 70.0), (22.0, 60.0),
-                (30.0, 50.0), (60.0, 40.0), (90.0, 30.0), (120.0, 20.0), (180.0, 1.0)]
+PAYDEX_TABLE = [(-30, 100), (-20, 90), (0, 80), (15, 70), (22, 60), (30, 50), (60, 40),
+                (90, 30), (120, 20), (180, 1)]
+RATIO = Decimal("0.0001")  # ratios (overdue share, utilisation, sales trend) to four places
+HUNDREDTH = Decimal("0.01")
 
 
-def paydex(days_beyond_terms: float) -> float:
+def paydex(days_beyond_terms: Decimal | int) -> Decimal:
     """PAYDEX for a dollar-weighted days-beyond-terms figure (interpolated, 1–100)."""
     pts = PAYDEX_TABLE
     if days_beyond_terms <= pts[0][0]:
-        return pts[0][1]
+        return Decimal(pts[0][1])
     for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if days_beyond_terms <= x1:
-            return round(y0 + (y1 - y0) * (days_beyond_terms - x0) / (x1 - x0), 2)
-    return pts[-1][1]
+            return (y0 + Decimal(y1 - y0) * (days_beyond_terms - x0) / (x1 - x0)).quantize(
+                HUNDREDTH)
+    return Decimal(pts[-1][1])
 
 
-def _days(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """``later - earlier`` in days, for date columns or date literals, on both databases."""
+def days_between(session: Session, later: Any, earlier: Any) -> ColumnElement[int]:
+    """``later - earlier`` in whole days, for date columns or date literals, on both
+    databases."""
     if session.get_bind().dialect.name == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Float)
-    return cast(later - earlier, Float)
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return cast(later - earlier, Integer)
+
+
+def _ratio(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole).quantize(RATIO)
 
 
 def _restrict(col: Any, ids: list[int] | None) -> ColumnElement[bool]:
@@ -106,14 +115,12 @@ def _restrict(col: Any, ids: list[int] | None) -> ColumnElement[bool]:
 
 def _open_at(on: dt.date, ids: list[int] | None) -> Any:
     """Per invoice issued on or before ``on``: its amount open on ``on`` (as a subquery)."""
-    applied = (select(Allocation.invoice_id.label("iid"),
-                      func.sum(Allocation.amount).label("paid"))
-               .where(Allocation.applied_on <= on).group_by(Allocation.invoice_id).subquery())
-    open_amount = cast(Invoice.amount, Float) - func.coalesce(cast(applied.c.paid, Float), 0.0)
+    applied = applied_by(on)
+    open_amount = money_sql(Invoice.amount - coalesce0(applied.c.v))
     return (select(Invoice.id.label("iid"), Invoice.account_id.label("aid"),
                    Invoice.due_date.label("due"), Invoice.issue_date.label("issued"),
                    Invoice.settled_on.label("settled"), open_amount.label("open"))
-            .outerjoin(applied, applied.c.iid == Invoice.id)
+            .outerjoin(applied, applied.c.invoice_id == Invoice.id)
             .where(Invoice.issue_date <= on, _restrict(Invoice.account_id, ids))
             .subquery())
 
@@ -123,18 +130,20 @@ def payment_indicators(session: Session, on: dt.date, ids: list[int] | None
     """days_beyond_terms, paydex, overdue_ratio, max_days_past_due, on_time_streak."""
     d_on = literal(on, Date)
     start = on - dt.timedelta(days=365)
-    late = _days(session, Allocation.applied_on, Invoice.due_date)
-    late = case((late < -30.0, -30.0), else_=late)
+    # Amounts weighted by whole days: money × days, exact (summed as money, so that cents on
+    # SQLite scale like the weights themselves).
+    late = days_between(session, Allocation.applied_on, Invoice.due_date)
+    late = case((late < -30, -30), else_=late)
     paid = (select(Invoice.account_id.label("aid"),
-                   func.sum(cast(Allocation.amount, Float)).label("w"),
-                   func.sum(cast(Allocation.amount, Float) * late).label("wd"))
+                   coalesce0(func.sum(Allocation.amount)).label("w"),
+                   coalesce0(func.sum(Allocation.amount * late)).label("wd"))
             .join(Invoice, Invoice.id == Allocation.invoice_id)
             .where(Allocation.payment_id.is_not(None), Allocation.applied_on > start,
                    Allocation.applied_on <= on, _restrict(Invoice.account_id, ids))
             .group_by(Invoice.account_id).subquery())
     inv = _open_at(on, ids)
-    past_due = _days(session, d_on, inv.c.due)
-    is_open = inv.c.open > 0.005
+    past_due = days_between(session, d_on, inv.c.due)
+    is_open = inv.c.open > 0
     overdue = and_(is_open, inv.c.due < on)
     late_invoice = or_(and_(inv.c.settled.is_not(None), inv.c.settled <= on,
                             inv.c.settled > inv.c.due), overdue)
@@ -143,10 +152,11 @@ def payment_indicators(session: Session, on: dt.date, ids: list[int] | None
     book = (select(
         inv.c.aid.label("aid"),
         func.count().label("n"),
-        func.sum(case((is_open, inv.c.open), else_=0.0)).label("open"),
-        func.sum(case((overdue, inv.c.open), else_=0.0)).label("overdue"),
-        func.sum(case((overdue, inv.c.open * past_due), else_=0.0)).label("overdue_wd"),
-        func.max(case((overdue, past_due), else_=0.0)).label("max_pd"),
+        coalesce0(func.sum(case((is_open, inv.c.open), else_=zero()))).label("open"),
+        coalesce0(func.sum(case((overdue, inv.c.open), else_=zero()))).label("overdue"),
+        coalesce0(func.sum(case((overdue, inv.c.open * past_due), else_=zero())))
+        .label("overdue_wd"),
+        func.max(case((overdue, past_due), else_=0)).label("max_pd"),
         func.sum(case((and_(inv.c.settled.is_not(None), inv.c.settled <= on,
                             inv.c.settled <= inv.c.due,
                             or_(last_late.c.due.is_(None), inv.c.due > last_late.c.due)), 1),
@@ -154,20 +164,20 @@ def payment_indicators(session: Session, on: dt.date, ids: list[int] | None
     ).outerjoin(last_late, last_late.c.aid == inv.c.aid).group_by(inv.c.aid).subquery())
     rows = session.execute(
         select(book.c.aid, book.c.n, book.c.open, book.c.overdue, book.c.overdue_wd,
-               book.c.max_pd, book.c.streak, paid.c.w, paid.c.wd)
+               book.c.max_pd, book.c.streak, coalesce0(paid.c.w), coalesce0(paid.c.wd))
         .outerjoin(paid, paid.c.aid == book.c.aid))
     out: dict[int, dict[str, Any]] = {}
     for aid, n, open_, overdue_, overdue_wd, max_pd, streak, w, wd in rows:
         values: dict[str, Any] = {"on_time_streak": int(streak or 0),
                                   "max_days_past_due": int(max_pd or 0)}
         if open_:
-            values["overdue_ratio"] = round(float(overdue_) / float(open_), 4)
+            values["overdue_ratio"] = _ratio(overdue_, open_)
         elif n:
-            values["overdue_ratio"] = 0.0  # invoices, all settled: nothing is overdue
-        weight = float(w or 0) + float(overdue_ or 0)
+            values["overdue_ratio"] = Decimal(0)  # invoices, all settled: nothing is overdue
+        weight = w + overdue_
         if weight > 0:
-            dbt = (float(wd or 0) + float(overdue_wd or 0)) / weight
-            values["days_beyond_terms"] = round(dbt, 2)
+            dbt = ((wd + overdue_wd) / weight).quantize(HUNDREDTH)
+            values["days_beyond_terms"] = dbt
             values["paydex"] = paydex(dbt)
         out[int(aid)] = values
     return out
@@ -177,10 +187,11 @@ def sales_indicators(session: Session, on: dt.date, ids: list[int] | None
                      ) -> dict[int, dict[str, Any]]:
     """avg_monthly_sales (Decimal), sales_trend, first invoice date (for relationship)."""
     y1, h1 = on - dt.timedelta(days=365), on - dt.timedelta(days=182)
-    recent = func.sum(case((Invoice.issue_date > h1, cast(Invoice.amount, Float)), else_=0.0))
-    earlier = func.sum(case((and_(Invoice.issue_date > y1, Invoice.issue_date <= h1),
-                             cast(Invoice.amount, Float)), else_=0.0))
-    year = func.sum(case((Invoice.issue_date > y1, Invoice.amount), else_=None))
+    recent = coalesce0(func.sum(case((Invoice.issue_date > h1, Invoice.amount),
+                                     else_=zero())))
+    earlier = coalesce0(func.sum(case((and_(Invoice.issue_date > y1, Invoice.issue_date <= h1),
+                                       Invoice.amount), else_=zero())))
+    year = coalesce0(func.sum(case((Invoice.issue_date > y1, Invoice.amount), else_=zero())))
     rows = session.execute(
         select(Invoice.account_id, year, recent, earlier, func.min(Invoice.issue_date))
         .where(Invoice.issue_date <= on, _restrict(Invoice.account_id, ids))
@@ -188,10 +199,9 @@ def sales_indicators(session: Session, on: dt.date, ids: list[int] | None
     out: dict[int, dict[str, Any]] = {}
     for aid, year_total, recent_, earlier_, first in rows:
         values: dict[str, Any] = {"first_invoice": first}
-        total = Decimal(year_total) if year_total is not None else Decimal("0.00")
-        values["avg_monthly_sales"] = (total / 12).quantize(Decimal("0.01"))
+        values["avg_monthly_sales"] = (year_total / 12).quantize(HUNDREDTH)
         if earlier_:
-            values["sales_trend"] = round(float(recent_) / float(earlier_) - 1.0, 4)
+            values["sales_trend"] = _ratio(recent_, earlier_) - 1
         out[int(aid)] = values
     return out
 
@@ -220,11 +230,11 @@ def account_indicators(session: Session, on: dt.date, ids: list[int] | None,
         if start is not None and start <= on:
             values["relationship_years"] = round((on - start).days / 365.25, 2)
         if aid in exposure:
-            util = exposure[aid].utilisation
-            if util is not None:
-                values["utilisation"] = round(util, 4)
+            e = exposure[aid]
+            if e.effective_limit > 0:
+                values["utilisation"] = _ratio(e.exposure, e.effective_limit)
         elif limit and limit > 0 and aid in opens:
-            values["utilisation"] = round(opens[aid] / float(limit), 4)
+            values["utilisation"] = _ratio(opens[aid], limit)
         if customer_id not in reports:
             reports[customer_id] = latest_report(session, customer_id, end_of_day)
         values.update(bureau_indicators(reports[customer_id], on, established))
@@ -235,14 +245,13 @@ def account_indicators(session: Session, on: dt.date, ids: list[int] | None,
     return out
 
 
-def _open_receivables(session: Session, on: dt.date, ids: list[int] | None) -> dict[int, float]:
-    """Open receivables on ``on`` per account, in yuan (money columns hold cents on SQLite;
-    see ``credit_domain.db.types``)."""
-    scale = 100.0 if session.get_bind().dialect.name == "sqlite" else 1.0
+def _open_receivables(session: Session, on: dt.date, ids: list[int] | None
+                      ) -> dict[int, Decimal]:
+    """Open receivables on ``on`` per account."""
     inv = _open_at(on, ids)
-    rows = session.execute(select(inv.c.aid, func.sum(case((inv.c.open > 0, inv.c.open),
-                                                              else_=0.0))).group_by(inv.c.aid))
-    return {int(a): float(v or 0) / scale for a, v in rows}
+    rows = session.execute(select(inv.c.aid, coalesce0(func.sum(case(
+        (inv.c.open > 0, inv.c.open), else_=zero())))).group_by(inv.c.aid))
+    return {int(a): v for a, v in rows}
 
 
 def bureau_indicators(report: BureauReport | None, on: dt.date,
@@ -260,7 +269,7 @@ def bureau_indicators(report: BureauReport | None, on: dt.date,
         return d is None or d <= on
 
     if report.registered_capital is not None:
-        values["registered_capital"] = float(report.registered_capital)
+        values["registered_capital"] = report.registered_capital
     values["lawsuits_12m"] = sum(1 for s in report.lawsuits if s.role == "defendant"
                                  and s.filed_on is not None and year_ago < s.filed_on <= on)
     values["enforcements"] = sum(1 for e in report.enforcements if by(e.filed_on))
@@ -286,7 +295,7 @@ def financial_indicators(session: Session, customer_id: int, on: dt.date) -> dic
     z = (Decimal("6.56") * (st.current_assets - st.current_liabilities) / ta
          + Decimal("3.26") * st.retained_earnings / ta + Decimal("6.72") * st.ebit / ta
          + Decimal("1.05") * st.book_equity / tl)
-    return {"altman_z": round(float(z), 3)}
+    return {"altman_z": z.quantize(Decimal("0.001"))}
 
 
 def ids_list(ids: Iterable[int] | None) -> list[int] | None:

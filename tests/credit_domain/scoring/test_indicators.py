@@ -25,7 +25,7 @@ def test_paydex_follows_the_published_table() -> None:
     assert paydex(0) == 80
     assert paydex(15) == 70
     assert paydex(30) == 50
-    assert paydex(7.5) == 75
+    assert paydex(Decimal("7.5")) == 75
     assert paydex(500) == 1
 
 
@@ -41,9 +41,9 @@ def test_payment_indicators_on_a_constructed_history(any_domain: Domain) -> None
     with any_domain.read() as s:
         v = account_indicators(s, TODAY, [acc.id], today=TODAY)[acc.id]
     # (10000·10 + 30000·0 + 20000·30) / (10000 + 30000 + 20000)
-    assert v["days_beyond_terms"] == pytest.approx(11.67, abs=0.01)
-    assert v["paydex"] == pytest.approx(80 - 10 * 11.6667 / 15, abs=0.01)
-    assert v["overdue_ratio"] == pytest.approx(20000 / 30000, abs=1e-4)
+    assert v["days_beyond_terms"] == Decimal("11.67")  # exact: money × whole days
+    assert v["paydex"] == Decimal("72.22")  # 80 − 10 × 11.67 / 15
+    assert v["overdue_ratio"] == Decimal("0.6667")  # 20,000 / 30,000
     assert v["max_days_past_due"] == 30
     assert v["on_time_streak"] == 0  # the on-time invoice came before the last late one
 
@@ -94,10 +94,10 @@ def test_sales_relationship_and_utilisation(any_domain: Domain) -> None:
         v = account_indicators(s, TODAY, [acc.id], today=TODAY)[acc.id]
         past = account_indicators(s, days(-90), [acc.id])[acc.id]
     assert v["avg_monthly_sales"] == Decimal("15000.00")  # 180000 / 12
-    assert v["sales_trend"] == pytest.approx(120000 / 60000 - 1)
+    assert v["sales_trend"] == 1  # 120,000 / 60,000 − 1
     assert v["relationship_years"] == pytest.approx(730 / 365.25, abs=0.01)
-    assert v["utilisation"] == pytest.approx(0.45)  # (30000 open + 15000 order) / 100000
-    assert past["utilisation"] == pytest.approx(0.9)  # open receivables on day -90 / limit
+    assert v["utilisation"] == Decimal("0.45")  # (30000 open + 15000 order) / 100000
+    assert past["utilisation"] == Decimal("0.9")  # open receivables on day -90 / limit
 
 
 def test_an_account_without_history_has_no_payment_values(any_domain: Domain) -> None:
@@ -127,7 +127,7 @@ def test_altman_z_from_the_newest_statement(any_domain: Domain) -> None:
         v = account_indicators(s, TODAY, [acc.id])[acc.id]
         before = account_indicators(s, days(-61), [acc.id])[acc.id]
     # 6.56·0.2 + 3.26·0.2 + 6.72·0.1 + 1.05·1.5
-    assert v["altman_z"] == pytest.approx(1.312 + 0.652 + 0.672 + 1.575, abs=1e-3)
+    assert v["altman_z"] == Decimal("4.211")  # 1.312 + 0.652 + 0.672 + 1.575
     assert "altman_z" not in before
 
 

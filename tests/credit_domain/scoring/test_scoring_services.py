@@ -9,6 +9,7 @@ from sqlalchemy import select
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
+from credit_domain.customer360.panels import indicator_text
 from credit_domain.events import PaymentReceived, ScoreChanged
 from credit_domain.policy.store import default_content
 from credit_domain.scoring.models import CreditScore
@@ -121,3 +122,12 @@ def test_one_failing_account_does_not_stop_the_nightly_run(
     assert result.failures == [(late, "RuntimeError: corrupt ledger row")]
     with domain.read() as s:
         assert latest_score(s, good) is not None and latest_score(s, late) is None
+
+
+
+def test_the_360_score_reasons_show_values_as_people_read_them() -> None:
+    """Indicator values are exact Decimals (a ratio to four places), stored with the score as
+    strings; the customer page shows numbers to two places, older float values likewise."""
+    assert [indicator_text(v) for v in ("0.6667", Decimal("1234.5"), "72.22", 0.45, 35,
+                                        "active", None)] == [
+        "0.67", "1,234.5", "72.22", "0.45", "35", "active", "—"]
