@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -73,7 +74,10 @@ def _from_cel(value: Any) -> Any:
     if isinstance(value, celtypes.IntType | celtypes.UintType):
         return int(value)
     if isinstance(value, float):  # a CEL double, or a float from one of our CEL functions
-        return Decimal(float.__repr__(value))  # the shortest decimal that is this double
+        # Rounded to 15 significant digits, all a double holds exactly: the arithmetic's
+        # representation error goes, so 2,749,003.30 × 1.15 is 3,161,353.795 (a cent to round
+        # half up) and not the double's 3,161,353.7949999996.
+        return Decimal(format(value, ".15g")) if math.isfinite(value) else Decimal(repr(value))
     if isinstance(value, celtypes.StringType):
         return str(value)
     if isinstance(value, celtypes.ListType):

@@ -107,11 +107,14 @@ def test_expressions_are_safe_and_checked() -> None:
 
 
 def test_numbers_leave_an_expression_as_decimals_never_floats() -> None:
-    """CEL has only doubles: money goes in as one and a fractional result comes back as the
-    Decimal the double stands for, which the caller rounds (money to the cent)."""
+    """CEL has only doubles: money goes in as one and a fractional result comes back as a
+    Decimal of the 15 significant digits a double holds, which the caller rounds (money to
+    the cent, half up) — so the double's representation error never moves a cent."""
     amount = Expression("amount * 0.9").evaluate({"amount": Decimal("100000.10")})
     assert isinstance(amount, Decimal) and money(amount) == Decimal("90000.09")
     assert Expression("a + b").evaluate({"a": Decimal("0.10"), "b": Decimal("0.20")}) == \
-        Decimal("0.30000000000000004")  # shown as it is; money() makes it ¥0.30
+        Decimal("0.3")  # the double is 0.30000000000000004
+    raised = Expression("credit_limit * 1.15").evaluate({"credit_limit": Decimal("2749003.30")})
+    assert money(raised) == Decimal("3161353.80")  # 3,161,353.795 (the double: …794999…)
     assert Expression("n * 2").evaluate({"n": 3}) == 6 and Expression("x > 1.5").test(
         {"x": Decimal("1.51")})
