@@ -38,8 +38,6 @@ from credit_domain.ledger.models import (
     Payment,
 )
 from credit_domain.money import money
-from credit_domain.monitoring.models import RaisedAlert
-from credit_domain.monitoring.overdue import KEY_PREFIX
 from credit_domain.names import normalize_name
 from credit_domain.orgs.models import (
     BusinessUnit,
@@ -318,18 +316,12 @@ class _Builder:
 
 def _history_alerted(uow: UnitOfWork, today: dt.date) -> None:
     """The demo is a book creditbot has been watching: invoices that fell overdue before the
-    last week were alerted back then (the monitoring policy's ``new_within_days``), so the
-    first scan reports this week's and does not bring up a year of history at once."""
+    last week were reported back then (the monitoring policy's ``new_within_days``), so the
+    first scan reports this week's and does not bring up a year of history at once. Only the
+    invoices are marked: alert records dated today would count as this week's alerts in the
+    digests."""
     earliest_new = today - dt.timedelta(days=7)
-    rows = uow.session.execute(
-        select(Invoice.id, Invoice.business_unit_id, Invoice.account_id)
-        .where(Invoice.open_amount > 0, Invoice.due_date < earliest_new)).all()
     uow.session.execute(update(Invoice).where(Invoice.open_amount > 0,
                                               Invoice.due_date < earliest_new)
                         .values(overdue_reported=True)
                         .execution_options(synchronize_session=False))
-    now = uow.now()
-    uow.session.add_all(RaisedAlert(dedupe_key=f"{KEY_PREFIX}{i}", alert="invoice_overdue",
-                                    severity="warning", business_unit_id=bu, account_id=a,
-                                    raised_at=now, recipients=0) for i, bu, a in rows)
-    uow.session.flush()

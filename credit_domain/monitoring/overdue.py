@@ -26,7 +26,6 @@ from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Invoice, overdue_unreported
 from credit_domain.monitoring.alerts import Alert, raise_alert
 from credit_domain.monitoring.book import Position, positions
-from credit_domain.monitoring.models import RaisedAlert
 from credit_domain.monitoring.policy import HoldRule, MonitoringPolicy, OverdueRules
 from credit_domain.monitoring.runner import JobContext, Unit
 from credit_domain.monitoring.severity import Severity
@@ -169,7 +168,7 @@ def _alert_backlog(ctx: JobContext, uow: UnitOfWork, unit: Unit, invoices: list[
     days = (today - first.due_date).days
     raised = raise_alert(uow, ctx.domain.policies, Alert(
         type="invoice_overdue",
-        key=f"{KEY_PREFIX}{first.invoice_id}",  # one raised alert per invoice, as for new
+        key=f"{KEY_PREFIX}{first.invoice_id}",  # the alert stands for the oldest
         business_unit_id=unit.id, severity=Severity.WARNING, account_id=first.account_id,
         title=_("{count} invoices of {customer} are overdue and had not been reported",
                 count=len(invoices), customer=first.customer),
@@ -185,15 +184,7 @@ def _alert_backlog(ctx: JobContext, uow: UnitOfWork, unit: Unit, invoices: list[
     ))
     if not raised.new:
         return False
-    now = uow.now()
-    for inv in invoices:
-        if inv is not first:  # the alert itself stands for the oldest
-            uow.session.add(RaisedAlert(dedupe_key=f"{KEY_PREFIX}{inv.invoice_id}",
-                                        alert="invoice_overdue",
-                                        severity=Severity.WARNING.value,
-                                        business_unit_id=unit.id, account_id=inv.account_id,
-                                        raised_at=now, recipients=0))
+    for inv in invoices:  # each is marked reported by the scan, so never reported again
         uow.publish(InvoiceOverdue(unit.id, inv.account_id, inv.invoice_id,
                                    (today - inv.due_date).days, inv.open_amount))
-    uow.session.flush()
     return True

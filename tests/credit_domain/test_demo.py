@@ -11,6 +11,8 @@ from credit_domain.bootstrap import Domain
 from credit_domain.customers.models import Customer
 from credit_domain.demo.seed import reset, seed_demo
 from credit_domain.ledger.models import Invoice, Payment
+from credit_domain.monitoring.jobs import run_job
+from credit_domain.monitoring.models import RaisedAlert
 from credit_domain.orgs.models import Role, RoleAssignment
 from credit_domain.uscc import is_valid_uscc
 
@@ -53,3 +55,19 @@ def test_demo_is_realistic_and_deterministic(domain: Domain) -> None:
     reset(domain)
     seed_demo(domain, today=TODAY)
     assert fingerprint(domain) == first
+
+
+def test_the_demo_history_counts_as_reported_not_as_this_weeks_alerts(domain: Domain) -> None:
+    """The demo is a watched book: its first scan reports only the last week's overdue
+    invoices, and the digests' "new overdue invoices" count only what that scan raised."""
+    seed_demo(domain, today=TODAY)
+    with domain.read() as s:
+        assert s.scalar(select(func.count()).select_from(RaisedAlert)) == 0
+    report = run_job(domain, "overdue-scan")
+    assert report is not None
+    newly = report.counts["invoices newly overdue"]
+    assert newly > 0 and "older overdue invoices first seen" not in report.counts
+    with domain.read() as s:
+        raised = s.scalar(select(func.count()).select_from(RaisedAlert).where(
+            RaisedAlert.alert == "invoice_overdue"))
+    assert raised == newly
