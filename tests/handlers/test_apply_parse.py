@@ -108,6 +108,10 @@ def test_what_is_plainly_a_wrong_amount_is_refused_with_its_reason() -> None:
         read("华为 10万 到 2月30日 备货", TEMPORARY)
     with pytest.raises(InvalidInput, match="one end date"):
         read("华为 10万 到 2026-04-30 到 2026-05-31 备货", TEMPORARY)
+    with pytest.raises(InvalidInput, match="terms of 0 days make no sense"):
+        read("华为 20万 账期0天 备货")
+    with pytest.raises(InvalidInput, match="end .2026-03-10. before it starts .2026-04-01."):
+        read("华为 10万 从 2026-04-01 到 2026-03-10 备货", TEMPORARY)
 
 
 def test_missing_parts_stay_missing() -> None:
