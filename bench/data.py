@@ -83,10 +83,7 @@ def prepare(kind: str, sc: Scale, log) -> str:  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE bench_dataset (mark VARCHAR(200) NOT NULL)"))
         conn.execute(text("INSERT INTO bench_dataset (mark) VALUES (:m)"), {"m": _mark(sc)})
-        if kind == "postgresql":
-            conn.exec_driver_sql("ANALYZE")
-        else:
-            conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     log(f"{kind}/{sc.name}: generated in {time.monotonic() - started:.0f} s")
     return url

@@ -4,7 +4,6 @@ no hot customer was reserved beyond what it had available."""
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import threading
 import time
@@ -182,6 +181,3 @@ def check_no_over_reservation(domain: Domain, hot: dict[int, str], limit: Decima
             problems.append(f"the floor went below zero ({low})")
     return problems
 
-
-def today(domain: Domain) -> dt.date:
-    return domain.clock.now().date()

@@ -46,14 +46,8 @@ def generate_(
                 raise typer.Exit(1)
         now = domain.clock.now()
         day = dt.date.fromisoformat(today) if today else now.date()
-        done: dict[str, int] = {}
-
-        def progress(label: str, n: int) -> None:
-            done[label] = done.get(label, 0) + n
-
         summary = generate(domain.engine, customers=customers, invoices=invoices,
-                           payments=payments, orders=orders, today=day, now=now, seed=seed,
-                           progress=progress)
+                           payments=payments, orders=orders, today=day, now=now, seed=seed)
     console.print(
         f"Generated {summary.customers} customers, {summary.invoices} invoices, "
         f"{summary.payments} payments, {summary.orders} orders ({summary.teams} teams, "

@@ -41,11 +41,7 @@ class Money(TypeDecorator[Decimal]):
         return d
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return _from_cents(value)
-        return Decimal(value).quantize(CENT)
+        return self.result_processor(dialect, None)(value)  # type: ignore[no-any-return]
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         # Every money value read passes here (a monitoring scan reads eight per account): the

@@ -83,6 +83,14 @@ class World:
     def check_order(self) -> Any:
         return self.api.post("/api/v1/orders/check", json=self.order, headers=self.headers)
 
+    def assert_went_through(self, check: Any, tap: Any, before: tuple[int, int],
+                            pending: list[tuple[int, str]]) -> None:
+        """The order check passed and added its order; the tap decided 李强's step."""
+        assert check.status_code == 200 and check.json()["decision"] == "pass", check.text
+        assert tap.status_code == 200, tap.text
+        assert self.counts()[0] == before[0] + 1
+        assert self.status() != pending  # the next approver's turn
+
     def approve(self) -> Any:
         return self.approver.post("/emulator/api/action", json={
             **self.card, "form": {}, "client_id": f"tap-{time.monotonic_ns()}"})
@@ -145,11 +153,7 @@ def test_requests_during_a_long_lock_fail_cleanly_and_succeed_after(short_wait: 
         assert w.counts() == before and w.status() == pending  # nothing half-written
         assert w.api.get("/readyz").status_code == 200  # reads go on (WAL)
         assert not released.is_set()
-    check, tap = w.check_order(), w.approve()
-    assert check.status_code == 200 and check.json()["decision"] == "pass", check.text
-    assert tap.status_code == 200, tap.text
-    assert w.counts()[0] == before[0] + 1
-    assert w.status() != pending  # 李强's step is decided; the next approver's turn
+    w.assert_went_through(w.check_order(), w.approve(), before, pending)
 
 
 def test_requests_during_a_short_lock_wait_for_it(long_wait: World) -> None:
@@ -161,10 +165,8 @@ def test_requests_during_a_short_lock_wait_for_it(long_wait: World) -> None:
         waited = time.monotonic() - started
         assert released.is_set()  # answered only after the lock went
         tap = w.approve()
-    assert check.status_code == 200 and check.json()["decision"] == "pass", check.text
     assert waited >= 1.0
-    assert tap.status_code == 200, tap.text
-    assert w.counts()[0] == before[0] + 1 and w.status() != pending
+    w.assert_went_through(check, tap, before, pending)
 
 
 def test_a_chinese_reader_is_told_in_chinese(short_wait: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -110,7 +111,8 @@ def test_what_is_plainly_a_wrong_amount_is_refused_with_its_reason() -> None:
         read("华为 10万 到 2026-04-30 到 2026-05-31 备货", TEMPORARY)
     with pytest.raises(InvalidInput, match="terms of 0 days make no sense"):
         read("华为 20万 账期0天 备货")
-    with pytest.raises(InvalidInput, match="end .2026-03-10. before it starts .2026-04-01."):
+    backwards = re.escape("end (2026-03-10) before it starts (2026-04-01)")
+    with pytest.raises(InvalidInput, match=backwards):
         read("华为 10万 从 2026-04-01 到 2026-03-10 备货", TEMPORARY)
 
 
