@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    Subquery,
     and_,
     bindparam,
     case,
@@ -77,6 +78,41 @@ def _coalesce(col: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
     return func.coalesce(col, literal(ZERO, Money()), type_=Money())
 
 
+Scope = Callable[[Any], ColumnElement[bool]]  # a ledger model → the rows to count
+
+
+def temporary_limits_by_account(on: Day, scope: Scope) -> Subquery:
+    """``aid``, ``v``: active temporary limits valid on ``on``, per account in ``scope``."""
+    return (
+        select(TemporaryLimit.account_id.label("aid"), func.sum(TemporaryLimit.amount).label("v"))
+        .where(TemporaryLimit.status == TemporaryLimitStatus.ACTIVE,
+               TemporaryLimit.valid_from <= on, TemporaryLimit.valid_to >= on,
+               scope(TemporaryLimit))
+        .group_by(TemporaryLimit.account_id)
+        .subquery()
+    )
+
+
+def uninvoiced_by_account(scope: Scope) -> Subquery:
+    """``aid``, ``v``: shipped, not invoiced, per account in ``scope``."""
+    return (
+        select(Delivery.account_id.label("aid"), func.sum(Delivery.amount).label("v"))
+        .where(Delivery.invoiced_at.is_(None), scope(Delivery))
+        .group_by(Delivery.account_id)
+        .subquery()
+    )
+
+
+def open_orders_by_account(scope: Scope) -> Subquery:
+    """``aid``, ``v``: open amount of open orders, per account in ``scope``."""
+    return (
+        select(Order.account_id.label("aid"), func.sum(Order.open_amount).label("v"))
+        .where(Order.status.in_(OPEN_ORDER_STATUSES), scope(Order))
+        .group_by(Order.account_id)
+        .subquery()
+    )
+
+
 def exposure_select(on: Day, where: ColumnElement[bool] | None = None) -> ExposureSelect:
     """One row per credit account matching ``where``: the columns of :class:`Exposure`.
 
@@ -89,20 +125,10 @@ def exposure_select(on: Day, where: ColumnElement[bool] | None = None) -> Exposu
         ids = ids.where(where)
     id_filter = ids.scalar_subquery() if where is not None else None
 
-    def restrict(col: Any) -> ColumnElement[bool]:
-        return col.in_(id_filter) if id_filter is not None else literal(True)
+    def scope(model: Any) -> ColumnElement[bool]:
+        return model.account_id.in_(id_filter) if id_filter is not None else literal(True)
 
-    temp = (
-        select(TemporaryLimit.account_id.label("aid"), func.sum(TemporaryLimit.amount).label("v"))
-        .where(
-            TemporaryLimit.status == TemporaryLimitStatus.ACTIVE,
-            TemporaryLimit.valid_from <= on,
-            TemporaryLimit.valid_to >= on,
-            restrict(TemporaryLimit.account_id),
-        )
-        .group_by(TemporaryLimit.account_id)
-        .subquery()
-    )
+    temp = temporary_limits_by_account(on, scope)
     recv = (
         select(
             Invoice.account_id.label("aid"),
@@ -111,22 +137,12 @@ def exposure_select(on: Day, where: ColumnElement[bool] | None = None) -> Exposu
                 case((Invoice.due_date < on, Invoice.open_amount), else_=literal(ZERO, Money()))
             ).label("overdue"),
         )
-        .where(Invoice.open_amount > 0, restrict(Invoice.account_id))
+        .where(Invoice.open_amount > 0, scope(Invoice))
         .group_by(Invoice.account_id)
         .subquery()
     )
-    dlv = (
-        select(Delivery.account_id.label("aid"), func.sum(Delivery.amount).label("v"))
-        .where(Delivery.invoiced_at.is_(None), restrict(Delivery.account_id))
-        .group_by(Delivery.account_id)
-        .subquery()
-    )
-    orders = (
-        select(Order.account_id.label("aid"), func.sum(Order.open_amount).label("v"))
-        .where(Order.status.in_(OPEN_ORDER_STATUSES), restrict(Order.account_id))
-        .group_by(Order.account_id)
-        .subquery()
-    )
+    dlv = uninvoiced_by_account(scope)
+    orders = open_orders_by_account(scope)
     stmt: ExposureSelect = (
         select(
             CreditAccount.id,

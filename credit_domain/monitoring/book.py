@@ -9,10 +9,10 @@ stays flat: the jobs keep only the accounts that change. The utilisation job rea
 threshold crossings (:func:`credit_domain.monitoring.utilisation.move`), the overdue scan for
 the holds beyond tolerance (:func:`credit_domain.monitoring.overdue.beyond_tolerance`).
 
-The figures are those of :mod:`credit_domain.accounts.exposure` (exposure = open receivables
-+ shipped, not invoiced + open orders; effective limit = permanent + temporary limits valid
-today) and the aging buckets of :mod:`credit_domain.analytics.facts` (1–30, 31–60, 61–90 and
-over 90 days past due).
+The figures are those of :mod:`credit_domain.accounts.exposure`, whose per-table aggregates
+it uses (exposure = open receivables + shipped, not invoiced + open orders; effective limit =
+permanent + temporary limits valid today), and the aging buckets of
+:mod:`credit_domain.analytics.facts` (1–30, 31–60, 61–90 and over 90 days past due).
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from credit_domain.accounts.models import (
-    AccountStatus,
-    CreditAccount,
-    TemporaryLimit,
-    TemporaryLimitStatus,
+from credit_domain.accounts.exposure import (
+    open_orders_by_account,
+    temporary_limits_by_account,
+    uninvoiced_by_account,
 )
+from credit_domain.accounts.models import AccountStatus, CreditAccount, TemporaryLimit
 from credit_domain.analytics.facts import BUCKET_DAYS, coalesce0, in_bucket, money_sql, zero
-from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Delivery, Invoice, Order
+from credit_domain.ledger.models import Invoice
 from credit_domain.monitoring.models import UtilisationState
 
 ZERO = Decimal("0.00")
@@ -105,27 +105,16 @@ def _statement(business_unit_id: int, today: dt.date, counted_from: Decimal) -> 
     )
     unit_accounts = select(CreditAccount.id).where(
         CreditAccount.business_unit_id == business_unit_id).scalar_subquery()
-    temp = (
-        select(TemporaryLimit.account_id.label("aid"), func.sum(TemporaryLimit.amount).label("v"))
-        .where(TemporaryLimit.status == TemporaryLimitStatus.ACTIVE,
-               TemporaryLimit.valid_from <= today, TemporaryLimit.valid_to >= today,
-               TemporaryLimit.account_id.in_(unit_accounts))
-        .group_by(TemporaryLimit.account_id)
-        .subquery()
-    )
-    dlv = (
-        select(Delivery.account_id.label("aid"), func.sum(Delivery.amount).label("v"))
-        .where(Delivery.business_unit_id == business_unit_id, Delivery.invoiced_at.is_(None))
-        .group_by(Delivery.account_id)
-        .subquery()
-    )
-    orders = (
-        select(Order.account_id.label("aid"), func.sum(Order.open_amount).label("v"))
-        .where(Order.business_unit_id == business_unit_id,
-               Order.status.in_(OPEN_ORDER_STATUSES))
-        .group_by(Order.account_id)
-        .subquery()
-    )
+
+    def in_unit(model: Any) -> ColumnElement[bool]:
+        # Deliveries and orders carry their unit (one column to test); limits go by account.
+        if model is TemporaryLimit:
+            return TemporaryLimit.account_id.in_(unit_accounts)
+        return model.business_unit_id == business_unit_id  # type: ignore[no-any-return]
+
+    temp = temporary_limits_by_account(today, in_unit)
+    dlv = uninvoiced_by_account(in_unit)
+    orders = open_orders_by_account(in_unit)
     limit = money_sql(CreditAccount.credit_limit + coalesce0(temp.c.v))
     exposure = money_sql(coalesce0(recv.c.open) + coalesce0(dlv.c.v) + coalesce0(orders.c.v))
     return (
