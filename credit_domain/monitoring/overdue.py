@@ -10,7 +10,6 @@ account's such invoices raise one combined alert (no flood), and each still publ
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -35,8 +34,7 @@ _ = text_factory("credit_domain")
 KEY_PREFIX = "overdue:invoice:"
 
 
-@dataclass(frozen=True)
-class OverdueInvoice:
+class OverdueInvoice(NamedTuple):  # a tuple: a scan holds one per newly overdue invoice
     invoice_id: int
     account_id: int
     customer_id: int
