@@ -1,5 +1,5 @@
 """Reading import files row by row, never the whole file at once: CSV (UTF-8, or GB18030 as
-Excel saves it on Chinese Windows) and XLSX (openpyxl's read-only, streaming mode)."""
+Excel saves it on Chinese Windows) and XLSX (:mod:`credit_domain.importing.xlsx`, streaming)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import openpyxl
-
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
+from credit_domain.importing.xlsx import NotXlsx, open_worksheet
 
 _ = text_factory("credit_domain")
 
@@ -54,20 +53,27 @@ def open_sheet(path: pathlib.Path) -> Iterator[Sheet]:
             yield _sheet(_csv_rows(path, fh))
     elif suffix in (".xlsx", ".xlsm"):
         try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-            raise InvalidInput(_("{file} is not a readable XLSX file: {error}",
-                                 file=path.name, error=str(exc))) from None
-        try:
-            ws = book.worksheets[0]
-            rows = ((i, list(row)) for i, row in enumerate(ws.iter_rows(values_only=True), 1))
-            sheet = _sheet(rows)
-            sheet.size = max(0, (ws.max_row or 0) - 1) if ws.max_row else None
-            yield sheet
-        finally:
-            book.close()
+            with open_worksheet(path) as ws:
+                sheet = _sheet(_xlsx_rows(path, ws.rows))
+                sheet.size = ws.size
+                yield sheet
+        except NotXlsx as exc:
+            raise _unreadable(path, exc) from None
     else:
         raise InvalidInput(_("Import .csv or .xlsx files, not {file}.", file=path.name))
+
+
+def _unreadable(path: pathlib.Path, exc: NotXlsx) -> InvalidInput:
+    return InvalidInput(_("{file} is not a readable XLSX file: {error}", file=path.name,
+                          error=str(exc)[:200]))
+
+
+def _xlsx_rows(path: pathlib.Path, rows: Iterator[tuple[int, list[Any]]]
+               ) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from rows
+    except NotXlsx as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _csv_rows(path: pathlib.Path, fh: Any) -> Iterator[tuple[int, list[Any]]]:
