@@ -19,18 +19,20 @@ def scan(domain: Domain, today: dt.date) -> dict[str, Any]:
     book's positions (effective limit, exposure, overdue, aging, utilisation state) give the
     utilisation job's threshold moves, the overdue scan's holds beyond tolerance and the
     aging each account carries; the overdue scan's unreported overdue invoices come from their
-    index. Like the floor, it yields every account's figures and does not total them."""
+    index, account by account, as the scan streams them. Like the floor, it yields every
+    account's figures and does not total them."""
     policy: MonitoringPolicy = domain.policies.get(BU, "monitoring")
     rules = policy.overdue
-    accounts = moves = holds = 0
+    accounts = moves = holds = unreported = 0
     with domain.read() as session:
-        unreported = overdue.unreported(session, BU, today, rules)
+        for invoices in overdue.unreported(session, BU, today, rules):
+            unreported += len(invoices)
         for p in positions(session, BU, today, rules.hold.ignore_below):
             accounts += 1
             moves += utilisation.move(p, policy.utilisation) is not None
             holds += overdue.beyond_tolerance(p, today, rules.hold) is not None
     return {"accounts": accounts, "moves": moves, "holds": holds,
-            "unreported_overdue": len(unreported)}
+            "unreported_overdue": unreported}
 
 
 def kpis(domain: Domain, scope: str) -> Any:

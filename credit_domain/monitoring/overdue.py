@@ -10,7 +10,10 @@ account's such invoices raise one combined alert (no flood), and each still publ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 from sqlalchemy import select, update
@@ -56,43 +59,51 @@ def overdue_scan(ctx: JobContext) -> None:
 
 
 def scan_unit(ctx: JobContext, unit: Unit) -> None:
+    """Streamed: one account's unreported invoices at a time, then the book's positions one
+    at a time, each account that needs something done in a step of its own; the scan holds
+    no list of the book, so its memory does not grow with the number of accounts or
+    invoices."""
     policy: MonitoringPolicy = ctx.domain.policies.get(unit.id, "monitoring")
     rules = policy.overdue
     today = ctx.today(unit)
     with ctx.domain.read() as session:
-        invoices = unreported(session, unit.id, today, rules)
-        beyond = {p.account_id: c for p in (
-            positions(session, unit.id, today, rules.hold.ignore_below)
-            if rules.hold.enabled else ()) if (c := beyond_tolerance(p, today, rules.hold))}
-    new_from = today - dt.timedelta(days=rules.grace_days + rules.new_within_days)
-    by_account: dict[int, list[OverdueInvoice]] = {}
-    late: dict[int, list[OverdueInvoice]] = {}
-    for inv in invoices:
-        (by_account if inv.due_date >= new_from else late).setdefault(
-            inv.account_id, []).append(inv)
-    for account_id in sorted(by_account.keys() | beyond.keys() | late.keys()):
-        with ctx.step(unit, f"account {account_id}") as uow:
-            for inv in by_account.get(account_id, []):
-                if _alert_overdue(ctx, uow, unit, inv, today):
-                    ctx.report.count(unit, "invoices newly overdue")
-            if account_id in late and _alert_backlog(ctx, uow, unit, late[account_id], today):
-                ctx.report.count(unit, "older overdue invoices first seen",
-                                 len(late[account_id]))
-            _mark_reported(uow, [*by_account.get(account_id, ()), *late.get(account_id, ())])
-            candidate = beyond.get(account_id)
-            if candidate is not None:
+        for invoices in unreported(session, unit.id, today, rules):
+            _report_account(ctx, unit, invoices, today, rules)
+        if not rules.hold.enabled:
+            return
+        for p in positions(session, unit.id, today, rules.hold.ignore_below):
+            candidate = beyond_tolerance(p, today, rules.hold)
+            if candidate is None:
+                continue
+            with ctx.step(unit, f"account {p.account_id}") as uow:
                 reason = hold_reason(candidate, today, rules.hold).render(unit.locale)
-                if place_hold(uow, account_id, reason, ctx.actor, cause="overdue").changed:
+                if place_hold(uow, p.account_id, reason, ctx.actor, cause="overdue").changed:
                     ctx.report.count(unit, "accounts put on hold beyond tolerance")
 
 
+def _report_account(ctx: JobContext, unit: Unit, invoices: list[OverdueInvoice],
+                    today: dt.date, rules: OverdueRules) -> None:
+    """One account's unreported overdue invoices: an alert for each newly overdue one, one
+    alert for the older ones seen for the first time; all are marked reported."""
+    new_from = today - dt.timedelta(days=rules.grace_days + rules.new_within_days)
+    new = [inv for inv in invoices if inv.due_date >= new_from]
+    late = [inv for inv in invoices if inv.due_date < new_from]
+    with ctx.step(unit, f"account {invoices[0].account_id}") as uow:
+        for inv in new:
+            if _alert_overdue(ctx, uow, unit, inv, today):
+                ctx.report.count(unit, "invoices newly overdue")
+        if late and _alert_backlog(ctx, uow, unit, late, today):
+            ctx.report.count(unit, "older overdue invoices first seen", len(late))
+        _mark_reported(uow, invoices)
+
+
 def unreported(session: Session, business_unit_id: int, today: dt.date,
-               rules: OverdueRules) -> list[OverdueInvoice]:
-    """Open invoices overdue beyond the grace days that the scan has not reported yet, by
-    account and oldest due first. Those due within ``new_within_days`` are newly overdue;
-    older ones were never seen overdue (sent late by the ERP, a first load, a scheduler
-    stopped for a while). Read through the partial index of the unreported invoices, so the
-    cost is what is new."""
+               rules: OverdueRules) -> Iterator[list[OverdueInvoice]]:
+    """Open invoices overdue beyond the grace days that the scan has not reported yet,
+    streamed account by account (each account's list oldest due first). Those due within
+    ``new_within_days`` are newly overdue; older ones were never seen overdue (sent late by
+    the ERP, a first load, a scheduler stopped for a while). Read through the partial index
+    of the unreported invoices, so the cost is what is new."""
     due_before = today - dt.timedelta(days=rules.grace_days)
     stmt = (
         select(Invoice.id, Invoice.account_id, Customer.id, Customer.legal_name,
@@ -102,8 +113,11 @@ def unreported(session: Session, business_unit_id: int, today: dt.date,
         .where(Invoice.business_unit_id == business_unit_id, overdue_unreported(),
                Invoice.due_date < due_before)
         .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
+        .execution_options(yield_per=1000)
     )
-    return [OverdueInvoice(*row) for row in session.connection().execute(stmt)]
+    rows = (OverdueInvoice(*row) for row in session.connection().execute(stmt))
+    for _account, invoices in groupby(rows, key=attrgetter("account_id")):
+        yield list(invoices)
 
 
 def beyond_tolerance(p: Position, today: dt.date, rule: HoldRule) -> HoldCandidate | None:
