@@ -152,27 +152,44 @@ def _scratch(db: str, name: str) -> str:
     return url
 
 
+def _creditbots(result: dict[str, Any]) -> float:
+    """What the work added to the process beyond the database engine's own allocations
+    (SQLite's, in the process; PostgreSQL's are in its server)."""
+    return float(result["net_mib"] - (result.get("sqlite_mib") or 0))
+
+
+def _memory_cell(result: dict[str, Any], floor: dict[str, Any] | None = None) -> str:
+    cell = f"{result['net_mib']:.1f} MiB"
+    if result.get("sqlite_mib") is not None:
+        cell += f", SQLite's own {result['sqlite_mib']:.1f}"
+    if floor is not None:
+        cell += f" (floor {floor['net_mib']:.1f}" + (
+            f", SQLite's own {floor['sqlite_mib']:.1f})" if floor.get("sqlite_mib") is not None
+            else ")")
+    return cell
+
+
 def bench_memory(urls: dict[str, str], sc: Scale, db: str) -> list[Row]:
     """Memory is compared net of the process's baseline (the interpreter and the modules),
-    else some 100 MiB common to both sizes would hide how the work itself grows."""
+    else some 100 MiB common to both sizes would hide how the work itself grows; on SQLite,
+    the ratio leaves out what SQLite allocated itself (the database's sorters and temporary
+    tables, which the floor's statement needs as well and which PostgreSQL spends in its
+    server), so that it measures whether creditbot streams."""
     rows = []
     small = SCALES[sc.smaller] if sc.smaller else None
     big = memory.measure("scan", urls[sc.name])
     big_floor = memory.measure("floor-scan", urls[sc.name])
+    what = "5. memory the scan adds (beyond the database's own)"
     if small is not None:
         little = memory.measure("scan", urls[small.name])
         little_floor = memory.measure("floor-scan", urls[small.name])
-        ratio = big["net_mib"] / little["net_mib"]
-        rows.append(Row(
-            f"5. memory the scan adds, {sc.customers:,} vs {small.customers:,} accounts "
-            f"(the floor's SQL alone)", NAMES[db],
-            f"{big['net_mib']:.1f} MiB ({big_floor['net_mib']:.1f})",
-            f"{little['net_mib']:.1f} MiB ({little_floor['net_mib']:.1f})", ratio,
-            "≤ 1.25× (flat)", ratio <= 1.25))
+        ratio = _creditbots(big) / _creditbots(little)
+        rows.append(Row(f"{what}, {sc.customers:,} vs {small.customers:,} accounts", NAMES[db],
+                        _memory_cell(big, big_floor), _memory_cell(little, little_floor),
+                        ratio, "≤ 1.25× (flat)", ratio <= 1.25))
     else:
-        rows.append(Row(f"5. memory the scan adds, {sc.customers:,} accounts", NAMES[db],
-                        f"{big['net_mib']:.1f} MiB ({big_floor['net_mib']:.1f})", "—", None,
-                        "—", None))
+        rows.append(Row(f"{what}, {sc.customers:,} accounts", NAMES[db],
+                        _memory_cell(big, big_floor), "—", None, "—", None))
     files = data_dir() / "files"
     sizes = [sc.import_rows] + ([small.import_rows] if small else [])
     results = []
@@ -186,16 +203,17 @@ def bench_memory(urls: dict[str, str], sc: Scale, db: str) -> list[Row]:
         log(f"{db}: imported {n} rows in {results[-1]['seconds']:.0f} s, "
             f"adding {results[-1]['net_mib']:.1f} MiB to a {results[-1]['peak_mib']:.0f} MiB "
             "peak")
+    what = "5. memory an XLSX import adds (beyond the database's own)"
     if len(results) == 2:
-        ratio = results[0]["net_mib"] / results[1]["net_mib"]
+        ratio = _creditbots(results[0]) / _creditbots(results[1])
         rows.append(Row(
-            f"5. memory an XLSX import adds, {sizes[0]:,} vs {sizes[1]:,} rows", NAMES[db],
-            f"{results[0]['net_mib']:.1f} MiB ({results[0]['seconds']:.0f} s)",
-            f"{results[1]['net_mib']:.1f} MiB ({results[1]['seconds']:.0f} s)", ratio,
+            f"{what}, {sizes[0]:,} vs {sizes[1]:,} rows", NAMES[db],
+            f"{_memory_cell(results[0])} ({results[0]['seconds']:.0f} s)",
+            f"{_memory_cell(results[1])} ({results[1]['seconds']:.0f} s)", ratio,
             "≤ 1.25× (flat)", ratio <= 1.25))
     else:
-        rows.append(Row(f"5. memory an XLSX import adds, {sizes[0]:,} rows", NAMES[db],
-                        f"{results[0]['net_mib']:.1f} MiB", "—", None, "—", None))
+        rows.append(Row(f"{what}, {sizes[0]:,} rows", NAMES[db],
+                        _memory_cell(results[0]), "—", None, "—", None))
     return rows
 
 

@@ -32,6 +32,8 @@ def test_every_benchmark_reports_a_row(tmp_path: pathlib.Path,
     assert timed and all(r.ratio > 0 for r in timed)
     approvals = next(r for r in rows if r.benchmark.startswith("4. Slack approve tap"))
     assert "unanswered" not in approvals.creditbot  # every tap was decided and its card updated
+    scan_memory = next(r for r in rows if r.benchmark.startswith("5. memory the scan adds"))
+    assert "SQLite's own" in scan_memory.creditbot  # the database's part is shown, not hidden
     written = out.read_text(encoding="utf-8")
     assert "| benchmark | database | creditbot | floor | ratio | target | met? |" in written
     assert "CPU:" in written and "SQLite" in written
