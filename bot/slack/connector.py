@@ -51,6 +51,14 @@ NO_FORMS = replace(SLACK, forms=False)  # a plain message gives no trigger to op
 REPLAY_WINDOW = dt.timedelta(minutes=10)  # Slack refuses timestamps older than five minutes
 
 
+def _deferred(error: DBAPIError) -> dict[str, Any]:
+    """The answer to a request met with the database away: 503, and Slack retries later."""
+    log.warning("Slack request deferred: the database is unavailable (%s)",
+                type(error).__name__)
+    return {"status": 503, "body": {"error": "temporarily unavailable"},
+            "headers": {"Retry-After": "5"}}
+
+
 class SlackConnector:
     """See the module docstring."""
 
@@ -108,10 +116,7 @@ class SlackConnector:
         (Slack retries); anything else is a payload we cannot read → 400, never a 500.
         (After the acknowledgement, ``response`` is None: only the log says it.)"""
         if isinstance(error, DBAPIError):
-            log.warning("Slack request deferred: the database is unavailable (%s)",
-                        type(error).__name__)
-            answer = BoltResponse(status=503, body={"error": "temporarily unavailable"},
-                                  headers={"Retry-After": "5"})
+            answer = BoltResponse(**_deferred(error))
         else:
             log.warning("Slack request not processed: %s: %s", type(error).__name__, error,
                         exc_info=error)
@@ -297,11 +302,10 @@ class SlackConnector:
             return JSONResponse({"error": "malformed request"}, status_code=400)
         try:
             answer = await self.app.async_dispatch(bolt_request)
-        except DBAPIError as exc:
-            log.warning("Slack request deferred: the database is unavailable (%s)",
-                        type(exc).__name__)
-            return JSONResponse({"error": "temporarily unavailable"}, status_code=503,
-                                headers={"Retry-After": "5"})
+        except DBAPIError as exc:  # Bolt hands its listeners' to on_error; in case not
+            deferred = _deferred(exc)
+            return JSONResponse(deferred["body"], status_code=deferred["status"],
+                                headers=deferred["headers"])
         except Exception as exc:
             # error handlers) fail on shapes Slack never sends: refuse, never a 500
             log.warning("Slack request refused: Bolt cannot process it (%s: %s)",

@@ -7,10 +7,15 @@ import time
 import urllib.parse
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bot.messages import Button, CardAction, Reply
 from bot.slack.cards import encode_button
 from handlers.router import Context, router
-from tests.bot.slack.conftest import SlackApp
+from tests.bot.slack.conftest import SlackApp, running_slack
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.faults.test_sqlite_locked import write_locked
+from tests.handlers.world import seed
 
 
 def texts(blocks: list[dict[str, Any]]) -> str:
@@ -83,6 +88,30 @@ def test_bad_stale_and_replayed_signatures_are_refused(slack_app: SlackApp) -> N
     slack_app.fake.wait_for("response")
     time.sleep(0.3)
     assert len(slack_app.fake.of("response")) == 1
+
+
+def test_a_request_while_the_database_is_locked_is_deferred_and_its_retry_answered(
+        make_runtime: Any, fake_slack: FakeSlack, sqlite_url: str) -> None:
+    """Another process holds SQLite's write lock past the busy timeout: Slack is told to come
+    back (503, Retry-After) and nothing is answered or recorded; its retry is answered once."""
+    with running_slack(make_runtime, fake_slack, seed,
+                       database_url=f"{sqlite_url}?timeout=1") as app:
+        body = urllib.parse.urlencode({
+            "command": "/credit", "text": "华为", "user_id": "UWANG", "team_id": "T1",
+            "channel_id": "C1", "trigger_id": "t-lock",
+            "response_url": f"{app.fake.url}/response/t-lock"})
+        stamp = int(time.time())
+        with write_locked(make_url(sqlite_url).database or "", seconds=3) as released:
+            deferred = app.post(body, timestamp=stamp)
+            assert not released.is_set()
+        assert (deferred.status_code, deferred.headers.get("Retry-After")) == (503, "5")
+        assert app.fake.of("response") == []
+        retried = app.post(body, timestamp=stamp, headers={"X-Slack-Retry-Num": "1"})
+        assert retried.status_code == 200  # the deferred request left no claim behind
+        [answer] = app.fake.wait_for("response")
+        assert "华为技术有限公司" in json.dumps(answer.body, ensure_ascii=False)
+        time.sleep(0.3)
+        assert len(app.fake.of("response")) == 1
 
 
 def test_direct_message_and_its_retry_are_answered_once(slack_app: SlackApp) -> None:
