@@ -108,13 +108,13 @@ def bench_server(domain: Domain, url: str, sc: Scale, db: str, run: str) -> list
     limit = orders.hot_limit(sc.checks_per_client)
     hot = orders.hot_accounts(domain, run + "1", limit)
     plan = orders.make_plan(domain, hot, sc.checks_per_client, seed=int(run) % 1000 + 1)
+    base = orders.run_floor(domain, plan, hot, limit)  # before the server is up and busy
     fake = slack.FakeSlack()
     server = slack.Server(url, fake.url)
     try:
         slack.warm_up(server, run)
         noop = slack.noop(server, len(taps.buttons), run)
         acks, e2e = slack.approve(server, fake, taps, run)
-        base = orders.run_floor(domain, plan, hot, limit)
         http = slack.order_checks(server, taps.api_token, plan, run + "1")
     finally:
         server.stop()
