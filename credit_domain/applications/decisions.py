@@ -218,12 +218,8 @@ def transfer(uow: UnitOfWork, actor: Actor, application_id: int, to_person_id: i
     """转交: hand the actor's pending assignment to a colleague holding the same role in the
     application's business unit, where the policy allows it. Returns the new assignment."""
     app = lock_application(uow, application_id)
-    step, mine = my_assignment(uow, app, actor, step_id, "transfer")
+    step, mine = _transferable(uow, actor, app, step_id)
     text = _text(note, required=False)
-    if not step.allow_transfer:
-        raise refuse(actor, "transfer", f"application:{app.number}",
-                     _("The approval policy does not allow transferring this step."),
-                     business_unit_id=app.business_unit_id)
     target = uow.session.get(Person, to_person_id)
     if target is None or not target.active:
         raise NotFound(_("Person {id} is not enrolled.", id=to_person_id))
@@ -275,6 +271,18 @@ class Colleague(NamedTuple):
     email: str | None
 
 
+def _transferable(uow: UnitOfWork, actor: Actor, app: Application, step_id: int | None
+                  ) -> tuple[ApprovalStep, StepAssignment]:
+    """The actor's pending step of ``app`` and their assignment in it, when the policy lets
+    them hand it on; else the error that says why not."""
+    step, mine = my_assignment(uow, app, actor, step_id, "transfer")
+    if not step.allow_transfer:
+        raise refuse(actor, "transfer", f"application:{app.number}",
+                     _("The approval policy does not allow transferring this step."),
+                     business_unit_id=app.business_unit_id)
+    return step, mine
+
+
 def transfer_candidates(uow: UnitOfWork, actor: Actor, application_id: int, *,
                         step_id: int | None = None) -> list[Colleague]:
     """The colleagues the actor may hand their pending step to (by name), or the error that
@@ -282,11 +290,7 @@ def transfer_candidates(uow: UnitOfWork, actor: Actor, application_id: int, *,
     app = uow.session.get(Application, application_id)
     if app is None:
         raise NotFound(_("Application {id} does not exist.", id=application_id))
-    step, mine = my_assignment(uow, app, actor, step_id, "transfer")
-    if not step.allow_transfer:
-        raise refuse(actor, "transfer", f"application:{app.number}",
-                     _("The approval policy does not allow transferring this step."),
-                     business_unit_id=app.business_unit_id)
+    step, mine = _transferable(uow, actor, app, step_id)
     return sorted((Colleague(p.id, p.name, p.email) for p in _colleagues(uow, app, step, mine)),
                   key=lambda c: c.name)
 
