@@ -18,6 +18,7 @@ from credit_domain.access import Actor
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain
 from credit_domain.customers.models import Customer
+from credit_domain.db.engine import make_engine
 from credit_domain.ledger.models import Order, OrderStatus
 from credit_domain.ledger.records import OrderRecord
 from credit_domain.orders.check import check_order
@@ -146,20 +147,28 @@ def run_creditbot(domain: Domain, plan: Plan, run: str) -> Outcome:
 
 
 def run_floor(domain: Domain, plan: Plan, hot: dict[int, str], limit: Decimal) -> Outcome:
-    with domain.engine.begin() as conn:
+    """The bare conditional UPDATE per order, on an engine of its own: on SQLite without
+    creditbot's write gate, which costs a loop of sub-millisecond transactions a thread
+    hand-over each (about half its rate) and creditbot's checks nothing measurable."""
+    engine = make_engine(domain.engine.url.render_as_string(hide_password=False),
+                         write_gate=False)
+    with engine.begin() as conn:
         floor.reset_available(conn, {aid: int(limit * 100) for aid in hot})
 
     def client(index: int) -> Callable[[], tuple[int, int, int]]:
         def go() -> tuple[int, int, int]:
             done = passed = 0
             for aid, _ext, cents in plan[index]:
-                with domain.engine.begin() as conn:
+                with engine.begin() as conn:
                     passed += floor.reserve(conn, aid, cents)
                 done += 1
             return done, passed, 0
         return go
 
-    return _run([client(i) for i in range(CLIENTS)])
+    try:
+        return _run([client(i) for i in range(CLIENTS)])
+    finally:
+        engine.dispose()
 
 
 def check_no_over_reservation(domain: Domain, hot: dict[int, str], limit: Decimal
