@@ -9,7 +9,8 @@ one shared-strings table that any cell may point into, which a reader cannot str
 table goes to a temporary SQLite file and is looked up by index, so a file of a million
 distinct names costs disk, not memory.
 
-Values are what openpyxl gives with ``data_only=True``: text, ``int`` or ``float``,
+Values are what openpyxl gives with ``data_only=True``, except that a number with a fraction
+is a ``Decimal`` of the digits the file holds (openpyxl: ``float``): text, ``int``,
 ``datetime`` for a number in a date format (``timedelta`` for a duration format), ``bool``,
 and an error cell as its text (``#N/A``). Formulas give their cached result.
 """
@@ -23,6 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
@@ -252,7 +254,7 @@ def _rows(events: Iterator[tuple[str, Element]], strings: _Strings, styles: _Sty
                     data.clear()  # the row leaves the tree: memory stays flat
             elif elem.tag == f"{MAIN}sheetData":
                 return
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, InvalidOperation) as exc:
         raise NotXlsx(f"row {number + 1}: {exc}") from None
 
 
@@ -284,11 +286,11 @@ def _value(c: Element, strings: _Strings, styles: _Styles, epoch: Any) -> Any:
         return v.strip() in ("1", "true")
     if kind == "d":
         return from_ISO8601(v)
-    number: int | float = float(v) if any(ch in v for ch in ".eE") else int(v)
     style = int(c.get("s") or 0)
-    if style in styles.dates:
+    if style in styles.dates:  # a day count, not an amount: openpyxl converts the double
         try:
-            return from_excel(number, epoch, timedelta=style in styles.durations)
+            return from_excel(float(v), epoch, timedelta=style in styles.durations)
         except (OverflowError, ValueError):
             return "#VALUE!"  # as Excel shows a date out of its range
-    return number
+    # Amounts stay exact: the cell's own digits, never a binary double.
+    return Decimal(v) if any(ch in v for ch in ".eE") else int(v)

@@ -7,6 +7,7 @@ import gc
 import re
 import tracemalloc
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,13 @@ def _trimmed(rows: Any) -> dict[int, list[Any]]:
 
 
 def _openpyxl_rows(path: Path) -> dict[int, list[Any]]:
+    """openpyxl's values, its doubles as the Decimals of their shortest digits (ours keep
+    the file's digits)."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        return _trimmed(enumerate(book.worksheets[0].iter_rows(values_only=True), 1))
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        return _trimmed(enumerate((
+            [Decimal(repr(c)) if isinstance(c, float) else c for c in row] for row in rows), 1))
     finally:
         book.close()
 
@@ -105,6 +110,7 @@ def test_values_are_those_openpyxl_reads(tmp_path: Path, epoch_1904: bool) -> No
     assert ours == _openpyxl_rows(excel) == _ours(path) == _openpyxl_rows(path)
     assert ours[3][1] == "华东机电" and ours[2][3] == dt.datetime(2026, 3, 31)
     assert ours[2][5] == dt.timedelta(hours=36) and ours[6][3] == dt.datetime(1900, 1, 1)
+    assert ours[3][2] == Decimal("1234.56") and isinstance(ours[3][2], Decimal)  # exact
     assert list(ours) == [1, 2, 3, 6, 7]  # row numbers as the sheet has them, gaps kept
 
 
