@@ -77,7 +77,7 @@ class IndicatorSpec(_Strict):
             if (not self.bins or self.bins[-1].below is not None
                     or any(b.below is None for b in self.bins[:-1])):
                 raise ValueError("every bin but the last needs 'below'; the last has none")
-            bounds = [float(b.below) for b in self.bins[:-1] if b.below is not None]
+            bounds = [b.below for b in self.bins[:-1] if b.below is not None]
             if any(b >= a for a, b in zip(bounds[1:], bounds, strict=False)):
                 raise ValueError("bin bounds ('below') must increase")
         if self.map is not None:
