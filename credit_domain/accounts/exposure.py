@@ -81,36 +81,30 @@ def _coalesce(col: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
 Scope = Callable[[Any], ColumnElement[bool]]  # a ledger model → the rows to count
 
 
+def _sum_by_account(account_id: Any, amount: Any, *where: ColumnElement[bool]) -> Subquery:
+    """``aid``, ``v``: the sum of ``amount`` per account over the rows ``where`` selects."""
+    return (select(account_id.label("aid"), func.sum(amount).label("v"))
+            .where(*where).group_by(account_id).subquery())
+
+
 def temporary_limits_by_account(on: Day, scope: Scope) -> Subquery:
-    """``aid``, ``v``: active temporary limits valid on ``on``, per account in ``scope``."""
-    return (
-        select(TemporaryLimit.account_id.label("aid"), func.sum(TemporaryLimit.amount).label("v"))
-        .where(TemporaryLimit.status == TemporaryLimitStatus.ACTIVE,
-               TemporaryLimit.valid_from <= on, TemporaryLimit.valid_to >= on,
-               scope(TemporaryLimit))
-        .group_by(TemporaryLimit.account_id)
-        .subquery()
-    )
+    """Active temporary limits valid on ``on``, per account in ``scope``."""
+    return _sum_by_account(
+        TemporaryLimit.account_id, TemporaryLimit.amount,
+        TemporaryLimit.status == TemporaryLimitStatus.ACTIVE, TemporaryLimit.valid_from <= on,
+        TemporaryLimit.valid_to >= on, scope(TemporaryLimit))
 
 
 def uninvoiced_by_account(scope: Scope) -> Subquery:
-    """``aid``, ``v``: shipped, not invoiced, per account in ``scope``."""
-    return (
-        select(Delivery.account_id.label("aid"), func.sum(Delivery.amount).label("v"))
-        .where(Delivery.invoiced_at.is_(None), scope(Delivery))
-        .group_by(Delivery.account_id)
-        .subquery()
-    )
+    """Shipped, not invoiced, per account in ``scope``."""
+    return _sum_by_account(Delivery.account_id, Delivery.amount,
+                           Delivery.invoiced_at.is_(None), scope(Delivery))
 
 
 def open_orders_by_account(scope: Scope) -> Subquery:
-    """``aid``, ``v``: open amount of open orders, per account in ``scope``."""
-    return (
-        select(Order.account_id.label("aid"), func.sum(Order.open_amount).label("v"))
-        .where(Order.status.in_(OPEN_ORDER_STATUSES), scope(Order))
-        .group_by(Order.account_id)
-        .subquery()
-    )
+    """Open amount of open orders, per account in ``scope``."""
+    return _sum_by_account(Order.account_id, Order.open_amount,
+                           Order.status.in_(OPEN_ORDER_STATUSES), scope(Order))
 
 
 def exposure_select(on: Day, where: ColumnElement[bool] | None = None) -> ExposureSelect:
