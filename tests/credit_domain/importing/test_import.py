@@ -140,6 +140,28 @@ def test_customers_from_the_chinese_xlsx_template(domain: Domain, tmp_path: Path
         assert new.customer.established_on == dt.date(2015, 6, 1)
 
 
+def test_invoices_from_a_workbook_saved_by_excel_keep_their_cents(domain: Domain,
+                                                                   tmp_path: Path) -> None:
+    """Excel keeps text in a shared-strings table and amounts as the digits typed."""
+    from tests.credit_domain.importing.test_xlsx import as_excel_saves
+
+    make_shop(domain)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["发票号", "客户编号", "金额", "开票日期"])
+    sheet.append(["INV-X1", "C1", 1234.56, dt.datetime(2026, 1, 5)])
+    sheet.append(["INV-X2", "C1", 0.1, dt.datetime(2026, 1, 6)])
+    sheet["D2"].number_format = sheet["D3"].number_format = "yyyy-mm-dd"
+    book.save(tmp_path / "发票.xlsx")
+    report = run(domain, "invoices", as_excel_saves(tmp_path / "发票.xlsx"))
+    assert report.imported and report.created == 2, report.problems
+    with domain.read() as s:
+        found = {i.external_id: (i.amount, i.issue_date) for i in s.scalars(select(Invoice))}
+    assert found == {"INV-X1": (money("1234.56"), dt.date(2026, 1, 5)),
+                     "INV-X2": (money("0.10"), dt.date(2026, 1, 6))}
+
+
 def test_orders_import_checks_each_order(domain: Domain, tmp_path: Path) -> None:
     make_shop(domain, limit="10000")
     path = csv_file(tmp_path, "so.csv", "订单号,客户编号,金额\nSO-1,C1,6000\nSO-2,C1,6000\n")
