@@ -1,5 +1,6 @@
 """The safe expression language of policy conditions: CEL (Common Expression Language), as
-implemented by the maintained ``cel-python`` library. No ``eval``, no home-made parser.
+implemented by the maintained ``cel-python`` library. No ``eval`` of a policy's text, no
+home-made parser: the library parses a condition and turns its tree into Python functions.
 
 Values from the domain are converted to CEL: Decimal → double, date/datetime → ISO string,
 enums → string, a localizable Text → its English text. Conditions are compiled once, when
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import math
+import threading
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -28,7 +31,19 @@ from pydantic_core import core_schema
 
 from credit_domain.i18n import Text
 
-_ENV = celpy.Environment()
+# The transpiling runner turns a condition into Python functions once, when it is compiled:
+# 4-5 times faster per evaluation than the tree-walking interpreter (which spent 100-250 µs on
+# a condition), with the library's own operators and errors. Literals reach the generated
+# code through ``repr``, so a policy's text is never code. Two things it needs:
+# - the parser must build the transpiler's tree nodes, and the library keeps one parser per
+#   process, so this is the process's first (and only) Environment;
+# - an evaluation passes its variables through the library module's globals, shared by every
+#   program: evaluations take turns on ``_EVALUATING`` (they hold the interpreter anyway).
+_ENV = celpy.Environment(runner_class=celpy.CompiledRunner)
+_EVALUATING = threading.Lock()
+# It also logs every evaluation error (a missing value, a division by zero) at ERROR before
+# raising it; the caller gets it as an ExpressionError and reports it where it belongs.
+logging.getLogger("celpy.Transpiler").setLevel(logging.CRITICAL)
 _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
 KNOWN_FUNCTIONS = frozenset(
     name for name in celpy.evaluation.base_functions if name[0].isalpha()
@@ -148,7 +163,8 @@ class Expression:
         # Only the names the expression uses cross into CEL (a context carries dozens).
         activation = {k: json_to_cel(to_cel(context[k])) for k in self.names if k in context}
         try:
-            result = self._program.evaluate(activation)
+            with _EVALUATING:
+                result = self._program.evaluate(activation)
         except CELEvalError as exc:
             raise ExpressionError(f"cannot evaluate {self.source!r}: {exc.args[0]}") from None
         if isinstance(result, CELEvalError):

@@ -1,6 +1,8 @@
 """Policies are validated on load with located problems, versioned with who installed them,
 and a bad document never replaces the one in force."""
 
+import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -118,3 +120,41 @@ def test_numbers_leave_an_expression_as_decimals_never_floats() -> None:
     assert money(raised) == Decimal("3161353.80")  # 3,161,353.795 (the double: …794999…)
     assert Expression("n * 2").evaluate({"n": 3}) == 6 and Expression("x > 1.5").test(
         {"x": Decimal("1.51")})
+
+
+def test_a_string_in_a_condition_stays_a_string() -> None:
+    """Conditions are turned into Python functions: text that looks like code is data."""
+    sneaky = "a') or __import__('os').system('false') or ('"
+    e = Expression(f'name == "{sneaky}"')
+    assert e.test({"name": sneaky}) is True and e.test({"name": "a"}) is False
+    with pytest.raises(ExpressionError, match="cannot evaluate"):
+        Expression("amount / 0 > 1").test({"amount": 5})
+
+
+def test_conditions_evaluated_at_once_in_threads_each_see_their_own_values() -> None:
+    """Web requests, the scheduler and the rules engine evaluate policies in threads; no
+    evaluation may see another's variables."""
+    over = Expression("amount > 1000.0 && grade == 'A'")
+    scaled = Expression("amount * 2.0")
+    wrong: list[str] = []
+
+    def work(seed: int) -> None:
+        for n in range(400):
+            amount = Decimal(seed * 1000 + n)
+            grade = "A" if n % 2 else "B"
+            if over.test({"amount": amount, "grade": grade}) != (amount > 1000 and n % 2 == 1):
+                wrong.append(f"test {seed}/{n}")
+            if scaled.evaluate({"amount": amount}) != amount * 2:
+                wrong.append(f"evaluate {seed}/{n}")
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(6)]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the interpreter over as often as it can
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert wrong == []
