@@ -8,6 +8,7 @@ connected they record ``not_available`` instead of doing nothing silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -65,7 +66,7 @@ class Firing:
     event: DomainEvent
     bu: BusinessUnit
     account: CreditAccount
-    ctx: dict[str, Any]
+    ctx: Mapping[str, Any]
 
     @property
     def source(self) -> str:

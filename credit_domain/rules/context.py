@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -60,21 +62,55 @@ def names_for(event: str) -> frozenset[str]:
     return frozenset(fields | ACCOUNT_NAMES | EXTRA_NAMES.get(event, frozenset()))
 
 
-def build_context(session: Session, event: DomainEvent, now: dt.datetime) -> dict[str, Any]:
-    """The values of every name for ``event`` (account figures as of ``now``)."""
+class RuleContext(Mapping[str, Any]):
+    """The values of every name for one event. The event's own come at once; the account's
+    figures (an exposure aggregate and the latest score) only when a condition, an amount or
+    a message asks for one of them, or before a rule's actions run (:meth:`settle`), so they
+    are always the account as it was before any action of the event's rules."""
+
+    def __init__(self, values: dict[str, Any], account: Callable[[], dict[str, Any]] | None
+                 ) -> None:
+        self._values = values
+        self._account = account
+
+    def settle(self) -> None:
+        """Take the account's figures now, if nothing has asked for them yet."""
+        if self._account is not None:
+            load, self._account = self._account, None
+            self._values = {**load(), **self._values}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values and name in ACCOUNT_NAMES:
+            self.settle()
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values or (self._account is not None and name in ACCOUNT_NAMES)
+
+    def __iter__(self) -> Iterator[str]:
+        self.settle()
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        self.settle()
+        return len(self._values)
+
+
+def build_context(session: Session, event: DomainEvent, now: dt.datetime) -> RuleContext:
+    """The values of every name for ``event`` (account figures as of ``now``, see
+    :class:`RuleContext`)."""
     ctx: dict[str, Any] = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)
                            if f.name not in _HIDDEN}
     account_id = getattr(event, "account_id", None)
     account = session.get(CreditAccount, account_id) if account_id is not None else None
-    if account is not None:
-        ctx.update(account_context(session, account, now))
     if event.name == "bureau_signal_raised":  # the signal in words, for messages
         ctx["signal_label"] = KIND_TEXT.get(ctx["signal"]) or ctx["signal"]
     if event.name == "payment_received":
         late = list(ctx.get("days_late") or ())
         ctx["max_days_late"] = max(late) if late else 0
         ctx["consecutive_on_time_payments"] = on_time_streak(session, ctx["payment_id"])
-    return ctx
+    return RuleContext(ctx, None if account is None else functools.partial(
+        account_context, session, account, now))
 
 
 def account_context(session: Session, account: CreditAccount, now: dt.datetime

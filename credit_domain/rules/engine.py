@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -33,7 +34,7 @@ _ = text_factory("credit_domain")
 log = logging.getLogger(__name__)
 
 
-def matching(policy: RulesPolicy, event: DomainEvent, ctx: dict[str, Any]
+def matching(policy: RulesPolicy, event: DomainEvent, ctx: Mapping[str, Any]
              ) -> list[tuple[Rule, ExpressionError | None]]:
     """The rules on ``event`` whose condition holds, and those whose condition failed to
     evaluate (with the error)."""
@@ -79,7 +80,10 @@ class RulesEngine:
         if account is None or bu is None:
             return
         ctx = build_context(uow.session, event, uow.now())
-        for rule, error in matching(policy, event, ctx):
+        found = matching(policy, event, ctx)
+        if found:
+            ctx.settle()  # the account's figures as they were before any of these rules acted
+        for rule, error in found:
             if in_cooldown(uow.session, rule, bu.id, account.id, uow.now()):
                 continue
             firing = Firing(uow, self.domain.ports, policy, rule, event, bu, account, ctx)
