@@ -52,7 +52,6 @@ from credit_domain.i18n import text_factory
 from credit_domain.ledger.models import Order, OrderStatus
 from credit_domain.money import money
 from credit_domain.orgs.models import BusinessUnit, Role
-from credit_domain.policy.models import PolicyVersion
 from credit_domain.unit_of_work import UnitOfWork
 
 _ = text_factory("credit_domain")
@@ -65,8 +64,8 @@ class PolicySource(Protocol):
 
     def get(self, business_unit_id: int, kind: str) -> Any: ...
 
-    def active_version(self, session: Session, business_unit_id: int, kind: str
-                       ) -> PolicyVersion | None: ...
+    def in_force(self, business_unit_id: int, kind: str, session: Session | None = None
+                 ) -> tuple[Any, int]: ...
 
 
 @dataclass(frozen=True)
@@ -205,13 +204,13 @@ def _facts(app: Application, account: CreditAccount, snapshot: dict[str, Any]) -
 def route(uow: UnitOfWork, policies: PolicySource, app: Application) -> RoutePlan:
     """Take the snapshot and plan the route of ``app`` (stored on it, not yet opened)."""
     account = app.account
-    policy: ApprovalPolicy = policies.get(app.business_unit_id, POLICY_KIND)
-    version = policies.active_version(uow.session, app.business_unit_id, POLICY_KIND)
+    policy: ApprovalPolicy
+    policy, version = policies.in_force(app.business_unit_id, POLICY_KIND, uow.session)
     snapshot = take_snapshot(uow.session, account, _today(uow, account))
     scope = requester_scope(uow.session, account, app.requester_id)
     plan = plan_route(uow.session, policy, _facts(app, account, snapshot), scope)
     app.snapshot, app.route = snapshot, plan.route
-    app.policy_version = version.version if version else 0
+    app.policy_version = version
     app.cc_person_ids = [p.id for p in plan.cc]
     app.cc_channels = list(plan.cc_channels)
     return plan

@@ -151,6 +151,7 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
 @dataclass
 class _Cached:
     version_id: int
+    version: int  # the version number (0: the shipped default)
     model: BaseModel
     checked_at: float
 
@@ -171,32 +172,39 @@ class PolicyStore:
         """The policy of ``kind`` in force for the business unit (the shipped default until
         someone installs another). Inside a unit of work pass its ``session``: the version
         check then needs no second connection."""
+        return self.in_force(business_unit_id, kind, session)[0]
+
+    def in_force(self, business_unit_id: int, kind: str, session: Session | None = None
+                 ) -> tuple[Any, int]:
+        """The policy of ``kind`` in force and its version number (0: the shipped default),
+        one and the same: what a decision records is what it was made with."""
         key = (business_unit_id, kind)
         cached = self._cache.get(key)
         now = time.monotonic()
         if cached and now - cached.checked_at < self.refresh_seconds:
-            return cached.model
+            return cached.model, cached.version
         if session is not None:
-            return self._load(session, key, cached, now)
-        with self.session_factory() as own:
-            return self._load(own, key, cached, now)
+            found = self._load(session, key, cached, now)
+        else:
+            with self.session_factory() as own:
+                found = self._load(own, key, cached, now)
+        return found.model, found.version
 
     def _load(self, session: Session, key: tuple[int, str], cached: _Cached | None,
-              now: float) -> Any:
+              now: float) -> _Cached:
         business_unit_id, kind = key
         active = self._active(session, business_unit_id, kind)
         if cached and (active.id if active else 0) == cached.version_id:
             cached.checked_at = now
-            return cached.model
+            return cached
         if active is None:
-            model = parse_policy(kind, get_kind(kind).default.read_text("utf-8"))
-            version_id = 0
+            found = _Cached(0, 0, parse_policy(kind, get_kind(kind).default.read_text("utf-8")),
+                            now)
         else:
-            model = parse_policy(kind, active.content)
-            version_id = active.id
+            found = _Cached(active.id, active.version, parse_policy(kind, active.content), now)
         with self._lock:
-            self._cache[key] = _Cached(version_id, model, now)
-        return model
+            self._cache[key] = found
+        return found
 
     def invalidate(self) -> None:
         with self._lock:
