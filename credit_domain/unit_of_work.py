@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +55,25 @@ class PendingAudit:
     reason: str | None
     before: Any
     after: Any
+
+
+@dataclass
+class _Link:
+    """An audit event being written: the fields its hash covers."""
+
+    chain: str
+    seq: int
+    occurred_at: dt.datetime
+    business_unit_id: int | None
+    actor_id: int | None
+    actor_label: str
+    action: str
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    before: str | None
+    after: str | None
+    prev_hash: str
 
 
 @dataclass
@@ -233,6 +252,7 @@ class UnitOfWork:
         for a in self.audits:
             chain = "global" if a.business_unit_id is None else f"bu:{a.business_unit_id}"
             by_chain.setdefault(chain, []).append(a)
+        rows: list[dict[str, Any]] = []
         for chain in sorted(by_chain):  # a fixed order: two writers never deadlock
             self._lock_chain(chain)
             head = self.session.execute(
@@ -244,17 +264,16 @@ class UnitOfWork:
             seq, prev = (head[0], head[1]) if head else (0, GENESIS)
             for a in by_chain[chain]:
                 seq += 1
-                event = AuditEvent(
-                    chain=chain, seq=seq, occurred_at=now, business_unit_id=a.business_unit_id,
-                    actor_id=a.actor.person_id, actor_label=a.actor.label, action=a.action,
-                    entity_type=a.entity_type, entity_id=a.entity_id, reason=a.reason,
-                    before=canonical_json(a.before), after=canonical_json(a.after),
-                    prev_hash=prev, hash="",
-                )
-                event.hash = event_hash(event)
-                prev = event.hash
-                self.session.add(event)
-        self.session.flush()
+                link = _Link(chain=chain, seq=seq, occurred_at=now,
+                             business_unit_id=a.business_unit_id, actor_id=a.actor.person_id,
+                             actor_label=a.actor.label, action=a.action,
+                             entity_type=a.entity_type, entity_id=a.entity_id, reason=a.reason,
+                             before=canonical_json(a.before), after=canonical_json(a.after),
+                             prev_hash=prev)
+                prev = event_hash(link)
+                rows.append({**vars(link), "hash": prev})
+        # A bulk INSERT of plain rows: no ORM objects to track (nothing reads them back here).
+        self.session.execute(insert(AuditEvent), rows)
         self.audits.clear()
 
     def _lock_chain(self, chain: str) -> None:

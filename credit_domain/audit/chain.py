@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +35,25 @@ def canonical_json(value: Any) -> str | None:
                       default=default)
 
 
-def event_hash(e: AuditEvent) -> str:
+class ChainLink(Protocol):
+    """What an audit event's hash covers: a stored :class:`AuditEvent`, or one being written."""
+
+    chain: str
+    seq: int
+    occurred_at: dt.datetime
+    business_unit_id: int | None
+    actor_id: int | None
+    actor_label: str
+    action: str
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    before: str | None
+    after: str | None
+    prev_hash: str
+
+
+def event_hash(e: ChainLink) -> str:
     """SHA-256 over the event's fields and its predecessor's hash."""
     fields = [
         e.chain,
