@@ -8,11 +8,12 @@ and ``creditbot policy simulate`` prints it, so a simulation shows exactly what 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from credit_domain.accounts.exposure import account_exposure
@@ -112,25 +113,37 @@ def requester_scope(session: Session, account: CreditAccount,
                  region_id or account.region_id)
 
 
+def holders_by_role(session: Session, scope: Scope, roles: Iterable[Role], *,
+                    unit_wide: bool = False) -> dict[Role, list[Person]]:
+    """Active people holding each of ``roles`` for ``scope``, in one statement: sales
+    managers of its team, region directors of its region, anyone else in the unit (everyone
+    in the unit when ``unit_wide``); never the requester."""
+    wanted = set(roles)
+    stmt = (
+        select(Person, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.business_unit_id == scope.business_unit_id,
+               RoleAssignment.role.in_(wanted), Person.active.is_(True))
+        .distinct().order_by(Person.id)
+    )
+    if not unit_wide:
+        stmt = stmt.where(
+            or_(RoleAssignment.role != Role.SALES_MANAGER, RoleAssignment.team_id == scope.team_id),
+            or_(RoleAssignment.role != Role.REGION_DIRECTOR,
+                RoleAssignment.region_id == scope.region_id))
+    found: dict[Role, list[Person]] = {role: [] for role in wanted}
+    for person, role in (session.execute(stmt) if wanted else ()):
+        if person.id != scope.requester_id:
+            found[Role(role)].append(person)
+    return found
+
+
 def role_holders(session: Session, scope: Scope, role: Role, *,
                  unit_wide: bool = False, exclude: set[int] | frozenset[int] = frozenset()
                  ) -> list[Person]:
-    """Active people holding ``role`` for ``scope`` (sales managers of its team, region
-    directors of its region, anyone else in the unit; everyone in the unit when
-    ``unit_wide``), never the requester nor anyone in ``exclude``."""
-    stmt = (
-        select(Person)
-        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.business_unit_id == scope.business_unit_id,
-               RoleAssignment.role == role, Person.active.is_(True))
-        .distinct().order_by(Person.id)
-    )
-    if not unit_wide and role == Role.SALES_MANAGER:
-        stmt = stmt.where(RoleAssignment.team_id == scope.team_id)
-    elif not unit_wide and role == Role.REGION_DIRECTOR:
-        stmt = stmt.where(RoleAssignment.region_id == scope.region_id)
-    skip = set(exclude) | ({scope.requester_id} if scope.requester_id is not None else set())
-    return [p for p in session.scalars(stmt) if p.id not in skip]
+    """:func:`holders_by_role` of one role, without anyone in ``exclude``."""
+    return [p for p in holders_by_role(session, scope, [role], unit_wide=unit_wide)[role]
+            if p.id not in exclude]
 
 
 # -- the route -------------------------------------------------------------------------------
@@ -205,29 +218,34 @@ def plan_route(session: Session, policy: ApprovalPolicy, facts: RouteFacts,
     step has no one to decide it (not even its escalation role)."""
     ctx = facts.context()
     route, chosen, notes = choose_steps(policy, ctx)
+    settings = [spec.settings(policy.defaults) for spec, _rule in chosen]
+    cc_roles = list(dict.fromkeys([*policy.cc, *route.cc]))
+    holders = holders_by_role(session, scope, {
+        *cc_roles, *(s.role for s in settings),
+        *(s.escalate_to for s in settings if s.escalate_to is not None)})
     steps: list[PlannedStep] = []
-    for position, (spec, rule) in enumerate(chosen, start=1):
-        settings = spec.settings(policy.defaults)
-        people, via = role_holders(session, scope, settings.role), AssignmentVia.ROUTE
-        if not people and settings.escalate_to is not None:
-            people, via = role_holders(session, scope, settings.escalate_to), AssignmentVia.FALLBACK
+    for position, ((spec, rule), step) in enumerate(zip(chosen, settings, strict=True),
+                                                    start=1):
+        people, via = holders[step.role], AssignmentVia.ROUTE
+        if not people and step.escalate_to is not None:
+            people, via = holders[step.escalate_to], AssignmentVia.FALLBACK
         if not people:
             unit = session.get(BusinessUnit, scope.business_unit_id)
             raise RoutingFailed(_(
                 "No one can decide the step {step} ({role}) in {unit}: ask a credit "
                 "administrator to give someone that role.",
-                step=step_title(settings.name, settings.role),
-                role=label(ROLE_LABELS, settings.role.value), unit=unit.name if unit else "?"))
+                step=step_title(step.name, step.role),
+                role=label(ROLE_LABELS, step.role.value), unit=unit.name if unit else "?"))
         condition = route.when.source if rule.startswith("route") and route.when else None
         if spec.when is not None:
             condition = spec.when.source
-        steps.append(PlannedStep(position, settings, rule, condition, tuple(people), via))
-    cc_roles = list(dict.fromkeys([*policy.cc, *route.cc]))
+        steps.append(PlannedStep(position, step, rule, condition, tuple(people), via))
     deciders = {p.id for step in steps for p in step.approvers}
     cc: dict[int, Person] = {}
     for role in cc_roles:
-        for p in role_holders(session, scope, role, exclude=deciders):
-            cc.setdefault(p.id, p)
+        for p in holders[role]:
+            if p.id not in deciders:
+                cc.setdefault(p.id, p)
     channels = tuple(dict.fromkeys([*policy.cc_channels, *route.cc_channels]))
     return RoutePlan(route.name, route.when.source if route.when else None, route.description,
                      tuple(steps), tuple(cc.values()), channels, tuple(notes))
