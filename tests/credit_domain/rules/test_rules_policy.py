@@ -7,14 +7,19 @@ import hashlib
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
+from credit_domain.access import Actor
+from credit_domain.accounts.holds import place_hold
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain, build_domain
 from credit_domain.db.models import Base
-from credit_domain.events import InvoiceOverdue
+from credit_domain.events import InvoiceOverdue, OrderChecked
 from credit_domain.outbox.models import OutboxMessage
 from credit_domain.policy.models import PolicyVersion
 from credit_domain.policy.store import PolicyInvalid, parse_policy
+from credit_domain.rules.context import build_context
 from credit_domain.rules.models import RuleFiring
 from credit_domain.rules.simulate import simulate
 from credit_domain.unit_of_work import ActorRef
@@ -144,3 +149,59 @@ def test_simulation_replays_history_and_changes_nothing(domain: Domain) -> None:
     assert snapshot(domain) == before
     publish(domain, InvoiceOverdue(shop.bu_id, shop.account_id, 1, 1, Decimal(1)))
     assert snapshot(domain) != before  # the digest does see changes
+
+
+HOLD_THEN_TELL = """
+rules:
+  - name: hold-large
+    when: order_checked
+    if: amount >= 400
+    then:
+      - place_hold: {cause: manual, reason: "large order {order_external_id}"}
+  - name: tell
+    when: order_checked
+    if: amount >= 400
+    then:
+      - notify: {to: [owner], message: "hold {on_hold}, exposure {exposure}"}
+"""
+
+
+def test_rules_see_the_account_as_it_was_before_any_of_them_acted(domain: Domain) -> None:
+    """The account's figures are read lazily, but never after an action: the second rule's
+    message shows the account before the first rule put it on hold."""
+    shop = make_shop(domain)
+    domain.policies.refresh_seconds = 0
+    with domain.uow(ActorRef.person(shop.admin_id, "管理员IND")) as uow:
+        domain.policies.install(uow, shop.bu_id, "rules", HOLD_THEN_TELL, source="test")
+        uow.commit()
+    check(domain, shop.bu_id, "SO-1", "500")
+    assert firings(domain) == [("hold-large", [("place_hold", "done")]),
+                               ("tell", [("notify", "done")])]
+    assert messages(domain)[-1][2].endswith("hold False, exposure ¥500.00")
+
+
+def test_a_rule_context_reads_the_account_only_when_asked_and_once(domain: Domain) -> None:
+    shop = make_shop(domain)
+    check(domain, shop.bu_id, "SO-1", "500")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with domain.uow() as uow:
+        event = OrderChecked(shop.bu_id, shop.account_id, "SO-2", Decimal("300.00"), True,
+                             Decimal("9500.00"))
+        at_hand = uow.session.get(CreditAccount, shop.account_id)  # as the engine has it
+        assert at_hand is not None
+        sa_event.listen(domain.engine, "before_cursor_execute", seen)
+        try:
+            ctx = build_context(uow.session, event, uow.now())
+            assert (ctx["amount"], "exposure" in ctx) == (Decimal("300.00"), True)
+            assert statements == []  # the event's own fields need no query
+            assert ctx["exposure"] == Decimal("500.00") and statements
+            place_hold(uow, shop.account_id, "test", Actor.system("test"))
+            held = len(statements)
+            assert ctx["on_hold"] is False  # taken once, before the hold
+            assert ctx["available"] == Decimal("99500.00") and len(statements) == held
+        finally:
+            sa_event.remove(domain.engine, "before_cursor_execute", seen)
