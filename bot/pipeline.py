@@ -78,6 +78,12 @@ class Conversations:
     def handle(self, event: Command | CardAction, capabilities: Capabilities) -> list[Reply]:
         """Process one inbound message or card action; return what to answer. Timed by
         handler (``creditbot_handler_seconds``); its log records carry the event id."""
+        return self.handle_in(event, capabilities)[0]
+
+    def handle_in(self, event: Command | CardAction, capabilities: Capabilities
+                  ) -> tuple[list[Reply], str]:
+        """:meth:`handle`, and the language the answers are in (the person's, or the
+        platform's guess for someone not enrolled)."""
         envelope = event.envelope
         with handling(envelope.platform, self.handler_name(event), envelope.event_id):
             return self._handle(event, capabilities)
@@ -90,11 +96,13 @@ class Conversations:
         found = self.router.match(event.text) if event.text else None
         return found[0].name if found is not None else "text"
 
-    def _handle(self, event: Command | CardAction, capabilities: Capabilities) -> list[Reply]:
+    def _handle(self, event: Command | CardAction, capabilities: Capabilities
+                ) -> tuple[list[Reply], str]:
         envelope = event.envelope
         actor = self._actor(envelope)
         if actor is None:
-            return [self.not_enrolled(envelope, capabilities)]
+            return ([self.not_enrolled(envelope, capabilities)],
+                    default_locale(envelope, capabilities))
         locale = (normalize_locale(actor.locale) if actor.locale
                   else default_locale(envelope, capabilities))
         envelope = replace(envelope, person_id=actor.person_id, locale=locale)
@@ -109,7 +117,7 @@ class Conversations:
         if not first:
             log.info("duplicate delivery or tap %s/%s ignored", envelope.platform,
                      envelope.event_id)
-            return []
+            return [], locale
         try:
             if isinstance(event, Command):
                 replies = self._command(ctx, event)
@@ -128,7 +136,7 @@ class Conversations:
                                      "in a moment."), locale)]
         if not capabilities.buttons_call_back or not capabilities.forms:
             replies = self._for_text_platform(ctx, replies)
-        return replies
+        return replies, locale
 
     def context_for(self, envelope: Envelope, capabilities: Capabilities) -> Context | None:
         """A handler context for an enrolled person without processing an event (App Home,

@@ -230,7 +230,7 @@ class SlackConnector:
 
     def _work(self, event: Command | CardAction, caps: Capabilities
               ) -> tuple[list[Reply], str]:
-        return self.pipeline.handle(event, caps), self._locale(event.envelope)
+        return self.pipeline.handle_in(event, caps)
 
     def _locale(self, envelope: Envelope) -> str:
         ctx = self.pipeline.context_for(envelope, SLACK)
