@@ -219,29 +219,29 @@ class UnitOfWork:
         self.events.clear()
 
     def _write_outbox(self) -> None:
+        if not self.messages:
+            return
         now = self.now()
-        dialect = self.session.get_bind().dialect.name
-        for m in self.messages:
-            row = {
-                "created_at": now,
-                "kind": m.kind,
-                "business_unit_id": m.business_unit_id,
-                "person_id": m.person_id,
-                "channel": m.channel,
-                "platform": m.platform,
-                "payload": m.payload,
-                "dedupe_key": m.dedupe_key,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": m.not_before or now,
-            }
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = insert(OutboxMessage).values(**row)
-            if m.dedupe_key is not None:
-                stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-            new_id = self.session.execute(stmt.returning(OutboxMessage.id)).scalar()
-            if new_id is not None:
-                self.inserted_message_ids.append(new_id)
+        rows = [{
+            "created_at": now,
+            "kind": m.kind,
+            "business_unit_id": m.business_unit_id,
+            "person_id": m.person_id,
+            "channel": m.channel,
+            "platform": m.platform,
+            "payload": m.payload,
+            "dedupe_key": m.dedupe_key,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": m.not_before or now,
+        } for m in self.messages]
+        insert = (postgresql.insert if self.session.get_bind().dialect.name == "postgresql"
+                  else sqlite.insert)
+        # One statement for them all; a message whose dedupe key is taken (by an earlier
+        # transaction or earlier in this one) is skipped, and only new rows come back.
+        stmt = (insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(OutboxMessage.id))
+        self.inserted_message_ids.extend(sorted(self.session.scalars(stmt, rows)))
         self.messages.clear()
 
     def _write_audit(self) -> None:

@@ -59,6 +59,11 @@ def test_dedupe_key_sends_a_message_once(any_domain: Domain) -> None:
             uow.notify("alert.utilisation", channel="finance", dedupe_key="util:1:90")
             uow.commit()
     assert counts(any_domain)[2] == 1
+    with any_domain.uow() as uow:  # taken before, twice in this one, and new ones beside
+        for key in ("util:1:90", "util:2:90", None, "util:2:90", None):
+            uow.notify("alert.utilisation", channel="finance", dedupe_key=key)
+        uow.commit()
+    assert counts(any_domain)[2] == 4 and len(uow.inserted_message_ids) == 3
 
 
 def test_audit_chain_verifies_and_catches_tampering(any_domain: Domain) -> None:
