@@ -66,7 +66,9 @@ class RuleContext(Mapping[str, Any]):
     """The values of every name for one event. The event's own come at once; the account's
     figures (an exposure aggregate and the latest score) only when a condition, an amount or
     a message asks for one of them, or before a rule's actions run (:meth:`settle`), so they
-    are always the account as it was before any action of the event's rules."""
+    are always the account as it was before any action of the event's rules. Where an event
+    has a field of the same name (``on_hold`` of ``hold_changed``), the account's figure is
+    the one seen, as it always was."""
 
     def __init__(self, values: dict[str, Any], account: Callable[[], dict[str, Any]] | None
                  ) -> None:
@@ -77,10 +79,10 @@ class RuleContext(Mapping[str, Any]):
         """Take the account's figures now, if nothing has asked for them yet."""
         if self._account is not None:
             load, self._account = self._account, None
-            self._values = {**load(), **self._values}
+            self._values = {**self._values, **load()}
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._values and name in ACCOUNT_NAMES:
+        if name in ACCOUNT_NAMES:
             self.settle()
         return self._values[name]
 
