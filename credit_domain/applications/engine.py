@@ -58,7 +58,8 @@ def timezone_of(session: Session, app: Application) -> str:
 
 
 def lay_out_round(uow: UnitOfWork, app: Application, plan: RoutePlan) -> list[ApprovalStep]:
-    """Store the plan's steps and assignments (all waiting) for ``app.round``."""
+    """Store the plan's steps and assignments (all waiting) for ``app.round``: one flush
+    inserts them all, each step's assignments through its relationship."""
     steps = []
     for planned in plan.steps:
         s = planned.settings
@@ -69,13 +70,12 @@ def lay_out_round(uow: UnitOfWork, app: Application, plan: RoutePlan) -> list[Ap
             remind_after_hours=s.remind_after_hours,
             escalate_to=s.escalate_to.value if s.escalate_to else None,
             allow_transfer=s.allow_transfer)
-        uow.session.add(step)
-        uow.session.flush()
         role = s.role.value if planned.via == "route" else (s.escalate_to or s.role).value
-        for i, person in enumerate(planned.approvers, start=1):
-            uow.session.add(StepAssignment(
-                step_id=step.id, application_id=app.id, person_id=person.id, role=role,
-                position=i, status=AssignmentStatus.WAITING, via=planned.via))
+        step.assignments.extend(
+            StepAssignment(application_id=app.id, person_id=person.id, role=role, position=i,
+                           status=AssignmentStatus.WAITING, via=planned.via)
+            for i, person in enumerate(planned.approvers, start=1))
+        uow.session.add(step)
         steps.append(step)
     uow.session.flush()
     return steps

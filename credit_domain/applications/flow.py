@@ -48,11 +48,14 @@ def step_count(uow: UnitOfWork, app: Application) -> int:
 
 
 def ask(uow: UnitOfWork, app: Application, step: ApprovalStep,
-        assignments: Sequence[StepAssignment], note: Text | None = None) -> None:
-    """Ask newly pending approvers for their decision."""
+        assignments: Sequence[StepAssignment], note: Text | None = None, *,
+        steps: int | None = None) -> None:
+    """Ask newly pending approvers for their decision (``steps``: how many steps the round
+    has, when the caller knows)."""
     notices.pending_approval(
         uow, app, step, assignments, requester_name=requester_name(uow, app),
-        step_count=step_count(uow, app), timezone=timezone_of(uow.session, app), note=note)
+        step_count=step_count(uow, app) if steps is None else steps,
+        timezone=timezone_of(uow.session, app), note=note)
 
 
 def with_whom(uow: UnitOfWork, step: ApprovalStep, pending: Sequence[StepAssignment]) -> Text:

@@ -236,7 +236,7 @@ def _open_round(uow: UnitOfWork, policies: PolicySource, app: Application, who: 
                      "snapshot": app.snapshot}, reason=app.reason, actor=who.ref)
     uow.publish(ApplicationSubmitted(app.business_unit_id, app.id, app.account_id, app.kind,
                                      app.requested_amount, app.requester_id or 0))
-    ask(uow, app, steps[0], pending)
+    ask(uow, app, steps[0], pending, steps=len(steps))
     title = _("{number} submitted: {summary}", number=app.number,
               summary=notices.summary(app))
     lines = [with_whom(uow, steps[0], pending)]
