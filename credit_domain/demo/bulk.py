@@ -101,6 +101,23 @@ def generate(
     _write(engine, PlatformIdentity, iter(
         {"person_id": p["id"], "platform": "emulator", "tenant": "", "external_id": f"s{p['id']}"}
         for p in people), "identities", progress)
+    # Who decides: each team's sales manager, each region's director, and the unit's finance
+    # manager, risk director, general manager and credit administrator (the approval policy's
+    # routes find every step someone to ask, as in a real organisation).
+    first = len(people) + 1
+    managers: list[tuple[Role, int | None, int | None, str]] = [
+        (Role.SALES_MANAGER, t, None, f"销售经理{t}") for t in range(1, teams_n + 1)]
+    managers += [(Role.REGION_DIRECTOR, None, r, f"区域总监{r}") for r in range(1, 6)]
+    managers += [(role, None, None, name) for role, name in (
+        (Role.FINANCE_MANAGER, "财务经理"), (Role.RISK_DIRECTOR, "风控总监"),
+        (Role.GENERAL_MANAGER, "总经理"), (Role.CREDIT_ADMIN, "信用管理员"))]
+    _write(engine, Person, iter({"id": first + i, "name": name, "active": True}
+                                for i, (_r, _t, _g, name) in enumerate(managers)),
+           "people", progress)
+    _write(engine, RoleAssignment, iter(
+        {"person_id": first + i, "business_unit_id": 1, "role": role.value, "team_id": team,
+         "region_id": region} for i, (role, team, region, _n) in enumerate(managers)),
+        "roles", progress)
 
     terms = [30, 45, 60, 90]
 
