@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from credit_domain.accounts.models import CreditAccount
-from credit_domain.audit.chain import GENESIS, canonical_json, event_hash
+from credit_domain.audit.chain import GENESIS, ChainLink, canonical_json, event_hash
 from credit_domain.audit.models import AuditEvent
 from credit_domain.clock import Clock
 from credit_domain.errors import NotFound
@@ -55,25 +55,6 @@ class PendingAudit:
     reason: str | None
     before: Any
     after: Any
-
-
-@dataclass
-class _Link:
-    """An audit event being written: the fields its hash covers."""
-
-    chain: str
-    seq: int
-    occurred_at: dt.datetime
-    business_unit_id: int | None
-    actor_id: int | None
-    actor_label: str
-    action: str
-    entity_type: str
-    entity_id: str
-    reason: str | None
-    before: str | None
-    after: str | None
-    prev_hash: str
 
 
 @dataclass
@@ -264,12 +245,12 @@ class UnitOfWork:
             seq, prev = (head[0], head[1]) if head else (0, GENESIS)
             for a in by_chain[chain]:
                 seq += 1
-                link = _Link(chain=chain, seq=seq, occurred_at=now,
-                             business_unit_id=a.business_unit_id, actor_id=a.actor.person_id,
-                             actor_label=a.actor.label, action=a.action,
-                             entity_type=a.entity_type, entity_id=a.entity_id, reason=a.reason,
-                             before=canonical_json(a.before), after=canonical_json(a.after),
-                             prev_hash=prev)
+                link = ChainLink(
+                    chain=chain, seq=seq, occurred_at=now, business_unit_id=a.business_unit_id,
+                    actor_id=a.actor.person_id, actor_label=a.actor.label, action=a.action,
+                    entity_type=a.entity_type, entity_id=a.entity_id, reason=a.reason,
+                    before=canonical_json(a.before), after=canonical_json(a.after),
+                    prev_hash=prev)
                 prev = event_hash(link)
                 rows.append({**vars(link), "hash": prev})
         # A bulk INSERT of plain rows: no ORM objects to track (nothing reads them back here).

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,8 +35,10 @@ def canonical_json(value: Any) -> str | None:
                       default=default)
 
 
-class ChainLink(Protocol):
-    """What an audit event's hash covers: a stored :class:`AuditEvent`, or one being written."""
+@dataclass
+class ChainLink:
+    """An audit event being written: the fields its hash covers (a stored
+    :class:`AuditEvent` has the same)."""
 
     chain: str
     seq: int
@@ -53,7 +55,7 @@ class ChainLink(Protocol):
     prev_hash: str
 
 
-def event_hash(e: ChainLink) -> str:
+def event_hash(e: ChainLink | AuditEvent) -> str:
     """SHA-256 over the event's fields and its predecessor's hash."""
     fields = [
         e.chain,
