@@ -19,6 +19,7 @@ from credit_domain.applications.models import (
     AssignmentStatus,
     StepStatus,
 )
+from credit_domain.applications.routing import ratio
 from credit_domain.i18n import Text, text_factory
 from credit_domain.money import format_amount
 from handlers.application_view import AppView, StepView
@@ -131,7 +132,8 @@ def snapshot_section(view: AppView, f: Fmt) -> Section:
         Field(f.t(_("Exposure")), f.money(s.get("exposure"))),
         Field(f.t(_("Available")), f.money(s.get("available"))),
         Field(f.t(_("Overdue")), f.money(s.get("overdue"))),
-        Field(f.t(_("Utilisation")), f"{utilisation:.0%}" if utilisation is not None else "—"),
+        Field(f.t(_("Utilisation")), f"{ratio(utilisation):.0%}" if utilisation is not None
+              else "—"),
         Field(f.t(_("Grade / score")), f"{grade} / {score:.0f}" if score is not None else grade),
     ]
     if s.get("on_hold"):

@@ -149,7 +149,7 @@ def _tone(snap: CreditSnapshot) -> Tone:
     e = snap.exposure
     if snap.on_hold or e.available < 0:
         return "danger"
-    if e.overdue > 0 or (e.utilisation is not None and e.utilisation >= 0.9):
+    if e.overdue > 0 or (e.utilisation is not None and e.utilisation >= Decimal("0.9")):
         return "warn"
     return "ok"
 

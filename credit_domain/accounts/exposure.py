@@ -67,11 +67,12 @@ class Exposure:
         return self.effective_limit - self.exposure
 
     @property
-    def utilisation(self) -> float | None:
-        """Exposure as a fraction of the effective limit; None without a limit."""
+    def utilisation(self) -> Decimal | None:
+        """Exposure as a fraction of the effective limit, exact (CEL sees it as a double, as
+        it sees money); None without a limit."""
         if self.effective_limit <= 0:
             return None
-        return float(self.exposure / self.effective_limit)
+        return self.exposure / self.effective_limit
 
 
 def _coalesce(col: ColumnElement[Decimal]) -> ColumnElement[Decimal]:

@@ -27,6 +27,13 @@ from credit_domain.orgs.models import BusinessUnit, Person, Role, RoleAssignment
 from credit_domain.policy.expr import ExpressionError
 
 _ = text_factory("credit_domain")
+RATIO = Decimal("0.0001")  # a snapshot's utilisation, to four places
+
+
+def ratio(value: Any) -> Decimal:
+    """A snapshot's utilisation: a string (or, in snapshots taken before, a number); 0 when
+    there is no limit."""
+    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 class RoutingFailed(DomainError):
@@ -37,7 +44,8 @@ class RoutingFailed(DomainError):
 
 # -- the facts approvers decide on ------------------------------------------------------------
 def take_snapshot(session: Session, account: CreditAccount, today: dt.date) -> dict[str, Any]:
-    """The account's credit facts on ``today`` (money as strings, exact)."""
+    """The account's credit facts on ``today`` (money and the utilisation as strings,
+    exact; snapshots taken before stored the utilisation as a number)."""
     e = account_exposure(session, account.id, today)
     return {
         "taken_on": today.isoformat(),
@@ -49,7 +57,7 @@ def take_snapshot(session: Session, account: CreditAccount, today: dt.date) -> d
         "available": str(e.available),
         "overdue": str(e.overdue),
         "on_hold": account.on_hold,
-        "utilisation": None if e.utilisation is None else round(e.utilisation, 4),
+        "utilisation": None if e.utilisation is None else str(e.utilisation.quantize(RATIO)),
     }
 
 
@@ -73,7 +81,7 @@ class RouteFacts:
             "kind": self.kind, "amount": self.amount, "change": change, "limit": limit,
             "temporary": Decimal(s["temporary"]), "exposure": Decimal(s["exposure"]),
             "available": Decimal(s["available"]), "overdue": Decimal(s["overdue"]),
-            "utilisation": float(s["utilisation"] or 0.0),
+            "utilisation": ratio(s["utilisation"]),
             "score": float(s["score"] or 0.0), "grade": s["grade"] or "",
             "rated": s["score"] is not None, "on_hold": bool(s["on_hold"]),
             "days": self.days, "term_days": self.term_days or 0,

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -37,6 +38,7 @@ ACCOUNT_NAMES = frozenset({
 EXTRA_NAMES = {"payment_received": frozenset({"max_days_late", "consecutive_on_time_payments"}),
                "bureau_signal_raised": frozenset({"signal_label"})}
 _HIDDEN = frozenset({"business_unit_id"})
+ZERO = Decimal(0)
 
 
 def _snake(name: str) -> str:
@@ -129,7 +131,7 @@ def account_context(session: Session, account: CreditAccount, now: dt.datetime
         # CEL compares a number with null as an error: test these first (scored && score < 50)
         "scored": account.score is not None, "graded": account.grade is not None,
         "effective_limit": e.effective_limit, "exposure": e.exposure,
-        "available": e.available, "utilisation": e.utilisation or 0.0,
+        "available": e.available, "utilisation": e.utilisation or ZERO,
         "overdue_amount": e.overdue, "on_hold": account.status == AccountStatus.ON_HOLD,
         "payment_terms_days": account.payment_terms_days, "owner_id": account.owner_id,
         # "" when not on hold; see credit_domain.accounts.holds

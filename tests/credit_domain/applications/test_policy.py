@@ -16,6 +16,15 @@ SNAPSHOT = {"limit": "100000.00", "temporary": "0.00", "exposure": "50000.00",
             "grade": "A", "on_hold": False}
 
 
+def test_a_snapshot_utilisation_reads_the_same_stored_as_text_or_as_an_older_number() -> None:
+    """Snapshots store the utilisation as exact text; those taken before stored a number."""
+    text = RouteFacts("initial", Decimal("1"), {**SNAPSHOT, "utilisation": "0.9250"}).context()
+    old = RouteFacts("initial", Decimal("1"), {**SNAPSHOT, "utilisation": 0.925}).context()
+    none = RouteFacts("initial", Decimal("1"), {**SNAPSHOT, "utilisation": None}).context()
+    assert text["utilisation"] == old["utilisation"] == Decimal("0.925")
+    assert none["utilisation"] == 0
+
+
 def default() -> ApprovalPolicy:
     policy = parse_policy("approval", default_content("approval"))
     assert isinstance(policy, ApprovalPolicy)

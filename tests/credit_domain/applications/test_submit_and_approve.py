@@ -65,7 +65,7 @@ def test_submission_takes_a_snapshot_and_asks_the_first_step(domain: Domain,
     assert {k: app.snapshot[k] for k in ("limit", "exposure", "available", "overdue")} == {
         "limit": "100000.00", "exposure": "40000.00", "available": "60000.00",
         "overdue": "30000.00"}
-    assert app.snapshot["grade"] == "A" and app.snapshot["utilisation"] == 0.4
+    assert app.snapshot["grade"] == "A" and app.snapshot["utilisation"] == "0.4000"
     assert app.route == "middle"
     assert steps(org, app.id) == [(1, 1, "sales_manager", "pending"),
                                   (1, 2, "finance_manager", "waiting")]
