@@ -152,7 +152,7 @@ class FakeBureau:
         self._queue(n, "fail", status)
 
     def rate_limit_next(self, n: int = 1, *, style: str = "http",
-                        retry_after: float = 0) -> None:
+                        retry_after: int = 0) -> None:
         """``style="http"``: HTTP 429 with ``Retry-After``; ``"code"``: HTTP 200 with
         Tianyancha's error_code 300004 (访问频率过快)."""
         self._queue(n, "rate_http" if style == "http" else "rate_code", retry_after)
@@ -204,7 +204,7 @@ class FakeBureau:
                     return JSONResponse({"message": "upstream unavailable"}, int(value))
                 elif kind == "rate_http":
                     return JSONResponse({"message": "too many requests"}, 429,
-                                        headers={"Retry-After": f"{value:g}"})
+                                        headers={"Retry-After": str(value)})
                 elif fmt == "tyc":
                     return JSONResponse({"error_code": 300004, "reason": "访问频率过快",
                                          "result": None})

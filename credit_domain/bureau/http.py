@@ -153,9 +153,8 @@ class JsonApi:
         self.client.close()
 
 
-def _seconds(header: str | None) -> float | None:
-    """Retry-After in seconds (the HTTP-date form is not used by these providers)."""
-    try:
-        return max(0.0, float(header)) if header else None
-    except ValueError:
-        return None
+def _seconds(header: str | None) -> int | None:
+    """Retry-After in whole seconds, as HTTP defines it (the HTTP-date form is not used by
+    these providers; anything else is ignored)."""
+    value = (header or "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pathlib
 import sqlite3
 import threading
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -66,12 +67,25 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
     return engine
 
 
+def _milliseconds(seconds: Any) -> int:
+    """``?timeout=`` of a SQLite URL (seconds, a fraction allowed) in whole milliseconds."""
+    try:
+        value = Decimal(str(seconds))
+    except ArithmeticError:  # not a number at all
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"the SQLite URL's timeout must be a number of seconds, not {seconds!r}")
+    return int(value * 1000)
+
+
 def _sqlite_engine(url: str, *, echo: bool, write_gate: bool) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
     # How long a writer waits for another's write lock before giving up (SQLITE_BUSY, which
-    # the web app answers with 503): 30 s, or ``?timeout=<seconds>`` in the URL.
-    busy = float(str(parsed.query.get("timeout", "30")))
+    # the web app answers with 503): 30 s, or ``?timeout=<seconds>`` in the URL (kept in
+    # milliseconds, the unit of SQLite's own busy timeout).
+    busy_ms = _milliseconds(parsed.query.get("timeout", "30"))
+    busy = busy_ms / 1000
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": busy}}
     if database in ("", ":memory:"):
         raise ValueError("creditbot needs a SQLite file, not an in-memory database")
@@ -87,7 +101,7 @@ def _sqlite_engine(url: str, *, echo: bool, write_gate: bool) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.close()
 
     if not write_gate:

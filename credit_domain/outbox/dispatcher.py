@@ -51,8 +51,8 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         """Seconds to wait after the ``attempts``-th failed attempt."""
-        raw = min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
-        return float(raw * (1 - self.jitter) + rng.uniform(0, raw * self.jitter))
+        raw: float = min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
+        return raw * (1 - self.jitter) + rng.uniform(0, raw * self.jitter)
 
 
 @dataclass

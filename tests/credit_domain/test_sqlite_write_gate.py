@@ -99,3 +99,15 @@ def test_a_writer_that_cannot_get_in_is_told_the_database_is_locked(engine: Engi
             _bump(engine)  # waits the busy timeout (1 s), then gives up as SQLite would
     _bump(engine)
     assert _count(engine) == 8
+
+
+def test_the_busy_timeout_comes_from_the_url_in_seconds(tmp_path: Path) -> None:
+    quick = make_engine(f"sqlite:///{tmp_path / 'quick.db'}?timeout=0.25")
+    try:
+        with quick.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 250
+    finally:
+        quick.dispose()
+    for bad in ("soon", "-1", "inf"):
+        with pytest.raises(ValueError, match="number of seconds"):
+            make_engine(f"sqlite:///{tmp_path / 'bad.db'}?timeout={bad}")

@@ -14,6 +14,7 @@ from bot.fakes.bureau import FakeBureau, make_company
 from bot.fakes.server import RunningServer, serve_in_thread
 from credit_domain.bootstrap import Domain
 from credit_domain.bureau.cache import DatabaseCache
+from credit_domain.bureau.http import _seconds
 from credit_domain.bureau.port import BureauUnavailable, CompanyNotFound, CompanyRef
 from credit_domain.bureau.qichacha import QichachaClient
 from credit_domain.bureau.ratelimit import DatabaseTokenBucket
@@ -146,6 +147,11 @@ def test_retry_after_is_honoured(bureau: FakeBureau, url: str) -> None:
     bureau.rate_limit_next(1, retry_after=3)
     assert tyc(url, sleep=sleeps, backoff=0.25).fetch(CompanyRef("x", CLEAN)).uscc == CLEAN
     assert sleeps == [3.0]
+
+
+def test_a_retry_after_that_is_not_whole_seconds_leaves_the_backoff() -> None:
+    assert [_seconds(h) for h in ("3", " 7 ", "1.5", "-2", "Wed, 21 Oct 2026 07:28:00 GMT",
+                                  "", None)] == [3, 7, None, None, None, None, None]
 
 
 def test_qichacha_rate_limit_and_timeouts(bureau: FakeBureau, url: str) -> None:
