@@ -20,6 +20,7 @@ from credit_domain.i18n import text_factory
 _ = text_factory("credit_domain")
 
 CENT = Decimal("0.01")
+RATIO = Decimal("0.0001")  # ratios (utilisation, shares, trends) to four places
 DEFAULT_MAX = Decimal("1000000000000")  # 1万亿: above this, a typo is likelier than a deal
 
 _MULTIPLIERS = {

@@ -29,9 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from credit_domain.money import RATIO
+
 DAYS = Decimal("0.1")
 PERCENT = Decimal("0.1")
-RATIO = Decimal("0.0001")
 
 
 def _q(value: Decimal, step: Decimal) -> Decimal:

@@ -23,11 +23,11 @@ from credit_domain.applications.models import AssignmentVia
 from credit_domain.applications.policy import ApprovalPolicy, ResolvedStep, StepSpec
 from credit_domain.errors import DomainError
 from credit_domain.i18n import text_factory
+from credit_domain.money import RATIO
 from credit_domain.orgs.models import BusinessUnit, Person, Role, RoleAssignment, Team
 from credit_domain.policy.expr import ExpressionError
 
 _ = text_factory("credit_domain")
-RATIO = Decimal("0.0001")  # a snapshot's utilisation, to four places
 
 
 def ratio(value: Any) -> Decimal:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from credit_domain.money import RATIO
 from credit_domain.policy.expr import ExpressionError, is_number
 from credit_domain.scoring.policy import IndicatorSpec, LimitRule, MissingPoints, Scorecard
 
@@ -112,7 +113,7 @@ def evaluate(card: Scorecard, values: Mapping[str, Any]) -> ScoreResult:
     weights = _weights(card, rows)
     contributions = tuple(
         Contribution(spec.name, dim, value, pts if pts is not None else Decimal(0),
-                     weights[spec.name].quantize(Decimal("0.0001")),
+                     weights[spec.name].quantize(RATIO),
                      (weights[spec.name] * (pts or 0)).quantize(CENT, ROUND_HALF_UP),
                      status, note)
         for dim, spec, value, pts, status, note in rows)

@@ -44,6 +44,7 @@ from credit_domain.bureau.services import latest_report
 from credit_domain.customers.models import Customer
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Allocation, Invoice
+from credit_domain.money import RATIO
 from credit_domain.scoring.models import FinancialStatement
 
 _ = text_factory("credit_domain")
@@ -81,7 +82,6 @@ INDICATORS: dict[str, IndicatorInfo] = {
 # (days beyond terms, PAYDEX) — Dun & Bradstreet's published correspondence.
 PAYDEX_TABLE = [(-30, 100), (-20, 90), (0, 80), (15, 70), (22, 60), (30, 50), (60, 40),
                 (90, 30), (120, 20), (180, 1)]
-RATIO = Decimal("0.0001")  # ratios (overdue share, utilisation, sales trend) to four places
 HUNDREDTH = Decimal("0.01")
 
 
