@@ -56,7 +56,7 @@ from credit_domain.accounts.models import (
     TemporaryLimit,
     TemporaryLimitStatus,
 )
-from credit_domain.db.types import Money
+from credit_domain.db.types import Money, SummedMoney
 from credit_domain.ledger.models import OPEN_ORDER_STATUSES, Allocation, Delivery, Invoice, Order
 
 ZERO = Decimal("0.00")
@@ -91,8 +91,9 @@ class Period:
 
 
 def money_sql(expr: Any) -> ColumnElement[Decimal]:
-    """Type a computed money expression as Money (cents on SQLite) so it reads back exactly."""
-    return type_coerce(expr, Money())
+    """Type a money expression computed by adding, subtracting and summing money (see
+    :class:`~credit_domain.db.types.SummedMoney`) so it reads back exactly."""
+    return type_coerce(expr, SummedMoney())
 
 
 def zero() -> ColumnElement[Decimal]:
@@ -100,7 +101,8 @@ def zero() -> ColumnElement[Decimal]:
 
 
 def coalesce0(expr: Any) -> ColumnElement[Decimal]:
-    return func.coalesce(expr, zero(), type_=Money())
+    """A sum of money, 0.00 where there was nothing to sum."""
+    return func.coalesce(expr, zero(), type_=SummedMoney())
 
 
 def applied_by(on: dt.date) -> Subquery:

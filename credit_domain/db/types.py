@@ -53,6 +53,19 @@ class Money(TypeDecorator[Decimal]):
         return Decimal
 
 
+class SummedMoney(Money):
+    """Money computed in SQL from Money columns and literals by adding, subtracting, summing
+    and multiplying by whole numbers: what reports and the monitoring read by the hundred
+    thousand. PostgreSQL keeps a NUMERIC's scale through those operations, so the driver's
+    Decimal has exactly two places already and is taken as it is; SQLite's integer cents
+    convert as for Money. Dividing gives more places: type such an expression as Money."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        return _from_cents if dialect.name == "sqlite" else None
+
+
 def _from_cents(value: Any) -> Decimal | None:
     """Integer cents as stored on SQLite (a float when SQL computed it) → exact Decimal."""
     if value is None:

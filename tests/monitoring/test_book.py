@@ -42,6 +42,12 @@ def test_positions_agree_with_exposure_and_the_dashboards_aging(any_domain: Doma
             e.effective_limit, e.exposure, e.open_receivables)
         assert (p.current, *p.past_due) == (f.current, f.b1, f.b2, f.b3, f.b4)
         assert p.oldest_due == f.oldest_due
+        # exactly two places, as a statement or a ledger shows them (PostgreSQL's sums are
+        # taken as the driver gives them)
+        figures = (p.effective_limit, p.exposure, p.receivables, p.overdue, *p.past_due)
+        assert {v.as_tuple().exponent for v in figures} == {-2}, figures
+        sums = (f._mapping[k] for k in ("receivables", "available", "b4"))
+        assert {v.as_tuple().exponent for v in sums} == {-2}
 
     a = book_positions[0]  # by hand: see tests/analytics_book.py
     assert a.effective_limit == M("120000.00")  # 100,000 + the temporary 20,000
