@@ -10,6 +10,7 @@ import bot.cli.analytics  # noqa: F401
 import bot.cli.apikeys  # noqa: F401
 import bot.cli.applications  # noqa: F401
 import bot.cli.bench  # noqa: F401
+import bot.cli.calendar  # noqa: F401
 import bot.cli.chat  # noqa: F401
 import bot.cli.customers  # noqa: F401
 import bot.cli.db  # noqa: F401

@@ -49,7 +49,7 @@ def touch(app: Application, now: dt.datetime) -> None:
 
 
 def calendar_of(session: Session, app: Application) -> BusinessCalendar:
-    return BusinessCalendar.for_unit(session.get(BusinessUnit, app.business_unit_id))
+    return BusinessCalendar.for_unit(session, session.get(BusinessUnit, app.business_unit_id))
 
 
 def timezone_of(session: Session, app: Application) -> str:

@@ -117,7 +117,7 @@ def raise_alert(uow: UnitOfWork, policies: PolicyStore, alert: Alert) -> Raised:
     not_before = None
     if policy.quiet_hours and alert.severity != Severity.URGENT:
         unit = session.get(BusinessUnit, alert.business_unit_id)
-        waiting = next_working_time(BusinessCalendar.for_unit(unit), uow.now())
+        waiting = next_working_time(BusinessCalendar.for_unit(session, unit), uow.now())
         not_before = waiting if waiting > uow.now() else None
     payload = alert.payload()
     for person_id in targets.person_ids:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from credit_domain.access import Actor
 from credit_domain.bootstrap import Domain
@@ -38,9 +39,9 @@ class Unit:
     locale: str
 
     @classmethod
-    def of(cls, bu: BusinessUnit) -> Unit:
-        return cls(bu.id, bu.code, bu.name, bu.timezone, BusinessCalendar.for_unit(bu),
-                   bu.locale)
+    def of(cls, session: Session, bu: BusinessUnit) -> Unit:
+        return cls(bu.id, bu.code, bu.name, bu.timezone,
+                   BusinessCalendar.for_unit(session, bu), bu.locale)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class JobContext:
     def units(self) -> list[Unit]:
         with self.domain.read() as session:
             rows = session.scalars(select(BusinessUnit).order_by(BusinessUnit.code)).all()
-            units = [Unit.of(bu) for bu in rows]
+            units = [Unit.of(session, bu) for bu in rows]
         return [u for u in units if self.only_units is None or u.code in self.only_units]
 
     def for_each_unit(self, fn: Callable[[JobContext, Unit], None]) -> None:

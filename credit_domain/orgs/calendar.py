@@ -1,17 +1,21 @@
 """Business calendars: which days are working days and which hours count toward an SLA.
 
 ``CN`` follows China's public holidays and make-up workdays (调休) from the maintained
-``chinesecalendar`` package; for a year it has no data for yet (the State Council publishes
-each year's schedule in November), it falls back to Monday–Friday and says so through
-:attr:`BusinessCalendar.missing_years`. ``weekdays`` is Monday–Friday everywhere.
-Working hours are 09:00–18:00 in the business unit's timezone.
+``chinesecalendar`` package; ``weekdays`` is Monday–Friday everywhere. Days a credit
+administrator entered (:mod:`credit_domain.orgs.holidays`: the State Council's schedule for a
+year the package does not know yet, a company's own closures) take precedence over both. For
+a year with neither package data nor an entered holiday, ``CN`` falls back to Monday–Friday
+and says so through :attr:`BusinessCalendar.missing_years`. Working hours are 09:00–18:00 in
+the business unit's timezone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -26,28 +30,53 @@ class BusinessCalendar:
     day_start: dt.time = dt.time(9, 0)
     day_end: dt.time = dt.time(18, 0)
     missing_years: set[int] = field(default_factory=set)
+    # Entered days (day → working?), which take precedence over the rules above.
+    days: Mapping[dt.date, bool] = field(default_factory=dict)
 
     @classmethod
-    def for_unit(cls, business_unit: object) -> BusinessCalendar:
-        """The calendar of a BusinessUnit (its ``calendar`` and ``timezone`` columns)."""
-        return cls(kind=getattr(business_unit, "calendar", "CN") or "CN",
-                   timezone=getattr(business_unit, "timezone", "Asia/Shanghai"))
+    def for_unit(cls, session: Any, business_unit: Any) -> BusinessCalendar:
+        """The calendar of a BusinessUnit (its ``calendar`` and ``timezone`` columns), with
+        the days entered for it."""
+        from credit_domain.orgs.holidays import entered_days
+
+        kind = getattr(business_unit, "calendar", "CN") or "CN"
+        return cls(kind=kind, timezone=getattr(business_unit, "timezone", "Asia/Shanghai"),
+                   days=entered_days(session, kind))
+
+    def __post_init__(self) -> None:
+        # The years days off were entered for: their schedule is known, nothing is missing.
+        self._scheduled = frozenset(d.year for d, working in self.days.items() if not working)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     def is_working_day(self, day: dt.date) -> bool:
+        entered = self.days.get(day)
+        if entered is not None:
+            return entered
         if self.kind == "CN":
             try:
                 return bool(chinese_calendar.is_workday(day))
             except NotImplementedError:
-                if day.year not in self.missing_years:
+                if day.year not in self.missing_years and day.year not in self._scheduled:
                     self.missing_years.add(day.year)
                     log.warning("No Chinese holiday data for %s yet; counting Monday-Friday "
-                                "(upgrade chinesecalendar when the schedule is published)",
-                                day.year)
+                                "until the schedule is entered ('creditbot calendar holiday') "
+                                "or chinesecalendar is upgraded", day.year)
         return day.weekday() < 5
+
+    def source(self, year: int) -> str:
+        """Where ``year``'s holidays come from: ``package`` (chinesecalendar), ``entered``
+        (days off entered for it), ``missing`` (neither: Monday–Friday) or ``weekdays`` (a
+        calendar without public holidays)."""
+        if self.kind != "CN":
+            return "weekdays"
+        try:
+            chinese_calendar.is_workday(dt.date(year, 1, 1))
+        except NotImplementedError:
+            return "entered" if year in self._scheduled else "missing"
+        return "package"
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """``day`` itself if it is a working day, else the next one."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from credit_domain.db.base import Base
+from credit_domain.db.types import UTCDateTime
 
 
 class Role(enum.StrEnum):
@@ -141,3 +143,21 @@ class PlatformIdentity(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
 
     person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class CalendarDay(Base):
+    """A day a business calendar counts differently from its rules: a public holiday (休) or a
+    make-up workday (调休 班) the State Council announced, or a company's own closure. Entered
+    by a credit administrator; it takes precedence over the ``chinesecalendar`` package, and
+    covers the years that package has no data for yet."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (UniqueConstraint("calendar", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(16))  # a BusinessUnit.calendar: CN, weekdays
+    day: Mapped[dt.date] = mapped_column(Date)
+    working: Mapped[bool] = mapped_column(Boolean)  # False: a day off; True: a workday
+    name: Mapped[str] = mapped_column(String(100))  # 春节, 国庆节调休, …
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

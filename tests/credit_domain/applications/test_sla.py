@@ -1,6 +1,8 @@
 """SLAs count business hours of the unit's calendar: across a weekend, across the Spring
 Festival holiday, and on its make-up Saturday (调休). Reminders and escalations happen once."""
 
+import datetime as dt
+
 from credit_domain.applications import (
     approve,
     escalate,
@@ -12,6 +14,7 @@ from credit_domain.applications import (
 from credit_domain.applications.models import ApprovalStep
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
+from credit_domain.orgs.holidays import set_days
 from tests.credit_domain.applications.builders import (
     act,
     build_org,
@@ -42,6 +45,18 @@ def test_sla_across_a_weekend(domain: Domain, clock: FrozenClock) -> None:
     clock.set(shanghai(2026, 3, 6, 16))  # a Friday
     app = submit_as(org, amount=150_000)
     assert due(domain, app.id, 1) == (shanghai(2026, 3, 9, 11), shanghai(2026, 3, 9, 15))
+
+
+def test_sla_skips_a_day_off_an_administrator_entered(any_domain: Domain,
+                                                      clock: FrozenClock) -> None:
+    org = build_org(any_domain)
+    with any_domain.uow() as uow:  # the company closes on Monday 9 March 2026
+        set_days(uow, "CN", dt.date(2026, 3, 9), dt.date(2026, 3, 9), working=False,
+                 name="公司年会")
+        uow.commit()
+    clock.set(shanghai(2026, 3, 6, 16))  # a Friday
+    app = submit_as(org, amount=150_000)
+    assert due(any_domain, app.id, 1) == (shanghai(2026, 3, 10, 11), shanghai(2026, 3, 10, 15))
 
 
 def test_sla_on_a_make_up_saturday_and_across_the_spring_festival(
