@@ -46,6 +46,7 @@ for _name, _what in [
     ("temporary_limit_expiring", "a temporary limit ends soon"),
     ("temporary_limit_expired", "a temporary limit ended"),
     ("review_due", "accounts past their credit review date"),
+    ("holidays_missing", "a year's public holidays are not entered yet (SLAs count Mon-Fri)"),
     ("daily_digest", "daily summary of a team"),
     ("weekly_digest", "weekly summary of a business unit"),
 ]:

@@ -38,7 +38,8 @@ JOBS: dict[str, JobDefinition] = {d.name: d for d in [
                   "crossings of 80/90/100% of the effective limit, once per crossing"),
     JobDefinition("temporary-limits", temporary_limits,
                   "temporary limits ending soon (notice) and ended (expired)"),
-    JobDefinition("review-due", review_due, "accounts past their review date → credit admin"),
+    JobDefinition("review-due", review_due, "accounts past their review date → credit admin; "
+                  "a year's public holidays not entered yet"),
     JobDefinition("approval-sla", approval_sla,
                   "reminders and escalations of approval steps (workflow engine)"),
     JobDefinition("bureau-refresh", bureau_refresh, "refresh bureau data (bureau provider)"),

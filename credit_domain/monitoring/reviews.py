@@ -1,5 +1,7 @@
 """Credit review due: accounts past their review date, listed to the credit admin once per
-week and business unit."""
+week and business unit; and, from November, a reminder to enter next year's public holidays
+while neither the ``chinesecalendar`` package nor an administrator has them (SLAs would count
+the Spring Festival as working days)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,39 @@ def overdue_reviews(session: Session, business_unit_id: int, today: dt.date,
 
 
 def scan_unit(ctx: JobContext, unit: Unit) -> None:
+    _accounts(ctx, unit)
+    _holidays(ctx, unit)
+
+
+def holidays_missing(unit: Unit, today: dt.date) -> int | None:
+    """The year whose public holidays the unit's calendar lacks and someone should enter:
+    this year's, or from November next year's (the State Council announces them then)."""
+    for year in (today.year, today.year + 1) if today.month >= 11 else (today.year,):
+        if unit.calendar.source(year) == "missing":
+            return year
+    return None
+
+
+def _holidays(ctx: JobContext, unit: Unit) -> None:
+    today = ctx.today(unit)
+    year = holidays_missing(unit, today)
+    if year is None:
+        return
+    iso_year, week, _day = today.isocalendar()
+    with ctx.step(unit, "holiday schedule") as uow:
+        raise_alert(uow, ctx.domain.policies, Alert(
+            type="holidays_missing", key=f"holidays:{unit.id}:{year}:{iso_year}-W{week:02d}",
+            business_unit_id=unit.id,
+            severity=Severity.WARNING if year == today.year else Severity.INFO,
+            title=_("The public holidays of {year} are not entered yet", year=year),
+            lines=(_("Until they are, SLAs and quiet hours count Monday to Friday as working "
+                     "days, holidays included. Enter them as the State Council announced them, "
+                     "e.g. creditbot calendar holiday {year}-10-01 {year}-10-07 --name 国庆节, "
+                     "and each make-up workday with creditbot calendar workday.", year=year),),
+        ))
+
+
+def _accounts(ctx: JobContext, unit: Unit) -> None:
     policy: MonitoringPolicy = ctx.domain.policies.get(unit.id, "monitoring")
     today = ctx.today(unit)
     with ctx.domain.read() as session:

@@ -11,6 +11,8 @@ from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
 from credit_domain.i18n import Text
+from credit_domain.orgs.holidays import set_days
+from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import ActorRef
 from tests.monitoring.helpers import add_account, add_invoice, make_org, run, sent
 
@@ -95,3 +97,46 @@ def test_weekly_digest_carries_the_audit_chain_head(any_domain: Domain,
                           .where(AuditEvent.chain == f"bu:{org.bu}"))
     chain_line = Text.from_json(digests[0].payload["lines"][-1]).render("en")
     assert chain_line == f"Audit chain verified: {events} events, head {head[:16]}"
+
+
+def test_the_credit_admin_is_reminded_weekly_to_enter_next_years_holidays(
+        any_domain: Domain, clock: FrozenClock) -> None:
+    domain = any_domain
+    org = make_org(domain)
+    clock.set(dt.datetime(2026, 10, 26, 1, tzinfo=dt.UTC))  # October: nothing to ask yet
+    run(domain, "review-due")
+    assert sent(domain, "alert.holidays_missing") == []
+
+    clock.set(dt.datetime(2026, 11, 30, 1, tzinfo=dt.UTC))  # Monday 09:00 in Shanghai
+    run(domain, "review-due")
+    clock.advance(days=1)
+    run(domain, "review-due")  # the same week: once
+    [asked] = sent(domain, "alert.holidays_missing")
+    assert asked.person_id == org.admin and asked.payload["severity"] == "info"
+    assert Text.from_json(asked.payload["title"]).render("zh_CN") == "2027年的法定节假日尚未录入"
+
+    clock.advance(days=6)
+    run(domain, "review-due")
+    assert len(sent(domain, "alert.holidays_missing")) == 2  # every week until entered
+    with domain.uow(ActorRef.system("cli:admin")) as uow:
+        set_days(uow, "CN", dt.date(2027, 2, 6), dt.date(2027, 2, 13), working=False,
+                 name="春节")
+        uow.commit()
+    clock.advance(days=7)
+    run(domain, "review-due")
+    assert len(sent(domain, "alert.holidays_missing")) == 2
+
+
+def test_in_january_a_missing_schedule_is_a_warning_and_weekdays_units_are_never_asked(
+        domain: Domain, clock: FrozenClock) -> None:
+    org = make_org(domain)
+    clock.set(dt.datetime(2027, 1, 4, 1, tzinfo=dt.UTC))
+    run(domain, "review-due")
+    [asked] = sent(domain, "alert.holidays_missing")
+    assert asked.person_id == org.admin and asked.payload["severity"] == "warning"
+    with domain.uow() as uow:
+        uow.session.execute(update(BusinessUnit).values(calendar="weekdays"))
+        uow.commit()
+    clock.advance(days=7)
+    run(domain, "review-due")
+    assert len(sent(domain, "alert.holidays_missing")) == 1
