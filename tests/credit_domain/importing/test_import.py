@@ -4,6 +4,8 @@ changing nothing, and memory flat in the number of rows."""
 
 import datetime as dt
 import gc
+import hashlib
+import json
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from credit_domain.access import Actor
 from credit_domain.accounts.exposure import account_exposure
 from credit_domain.accounts.models import CreditAccount
+from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import Forbidden
 from credit_domain.importing.service import ImportReport, import_file
@@ -98,6 +101,20 @@ def test_a_good_file_imports_whole_and_again_changes_nothing(domain: Domain, tmp
     again = run(domain, "payments", pay)
     assert (again.imported, again.unchanged, again.created) == (True, 2, 0)
     assert snapshot(domain) == before
+
+
+def test_the_audit_trail_names_the_imported_file_by_its_sha256(domain: Domain,
+                                                              tmp_path: Path) -> None:
+    make_shop(domain)
+    lines = [f"INV-{n},C1,{n}.50,2026-01-01,2026-01-31" for n in range(1, 3001)]
+    path = csv_file(tmp_path, "big.csv", "Invoice No.,Customer No.,Amount,Issue date,Due date\n"
+                    + "\n".join(lines) + "\n")
+    assert path.stat().st_size > 65536  # read in more than one piece
+    assert run(domain, "invoices", path).created == 3000
+    with domain.read() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "import.completed")).one()
+    assert json.loads(event.after or "{}")["sha256"] == hashlib.sha256(path.read_bytes()
+                                                                      ).hexdigest()
 
 
 def test_a_number_twice_in_one_file_is_refused(domain: Domain, tmp_path: Path,
