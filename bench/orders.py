@@ -88,7 +88,7 @@ def make_plan(domain: Domain, hot: dict[int, str], per_client: int, seed: int) -
     for _c in range(CLIENTS):
         ops = []
         for _ in range(per_client):
-            aid, ext = rng.choice(hot_list) if rng.random() < 0.5 else tuple(rng.choice(others))
+            aid, ext = rng.choice(hot_list) if rng.random() < 0.5 else rng.choice(others)
             ops.append((int(aid), str(ext), rng.randint(1_000, 20_000) * 100))
         plan.append(ops)
     return plan

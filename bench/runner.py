@@ -220,11 +220,10 @@ def bench_memory(urls: dict[str, str], sc: Scale, db: str) -> list[Row]:
 class _Rows(list[Row]):
     """The rows so far; each is logged as it comes, so a long run shows its progress."""
 
-    def __iadd__(self, more: Any) -> _Rows:  # type: ignore[override]
+    def add(self, more: list[Row]) -> None:
         for row in more:
             log(" | ".join(row.cells()))
         self.extend(more)
-        return self
 
 
 def run(sc: Scale, databases: list[str], out: pathlib.Path | None) -> list[Row]:
@@ -237,17 +236,17 @@ def run(sc: Scale, databases: list[str], out: pathlib.Path | None) -> list[Row]:
         run_id = str(int(time.time()))
         try:
             log(f"{db}: scan")
-            rows += bench_scan(domain, sc, db)
+            rows.add(bench_scan(domain, sc, db))
             log(f"{db}: KPIs")
-            rows += bench_kpis(domain, sc, db)
+            rows.add(bench_kpis(domain, sc, db))
             log(f"{db}: order checks")
-            rows += bench_orders(domain, sc, db, run_id)[0]
+            rows.add(bench_orders(domain, sc, db, run_id)[0])
             log(f"{db}: creditbot serve (order checks over HTTP, Slack)")
-            rows += bench_server(domain, urls[sc.name], sc, db, run_id)
+            rows.add(bench_server(domain, urls[sc.name], sc, db, run_id))
         finally:
             domain.dispose()
         log(f"{db}: memory")
-        rows += bench_memory(urls, sc, db)
+        rows.add(bench_memory(urls, sc, db))
         log(f"{db}: done")
     text = report.table(rows)
     print(text)

@@ -89,7 +89,12 @@ class FakeSlack:
             waiter = self.waiters.pop(ts, None)
         if waiter is not None:
             loop, future = waiter
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(now))
+
+            def settle() -> None:
+                if not future.done():
+                    future.set_result(now)
+
+            loop.call_soon_threadsafe(settle)
 
     def wait_for(self, ts: str) -> asyncio.Future[float]:
         """A future of the moment the card of message ``ts`` is updated (a tap decided)."""
@@ -143,6 +148,8 @@ def prepare(domain: Domain, n: int, run: str) -> Taps:
     for account_id, owner in accounts:
         if len(app_ids) >= n:
             break
+        if owner is None:
+            continue
         with domain.uow() as uow:
             if owner not in actors:
                 actors[owner] = load_actor(uow.session, owner)
