@@ -49,6 +49,7 @@ SLACK = Capabilities(update_in_place=True, buttons_call_back=True, forms=True, i
                      markdown=True, default_locale="en")
 NO_FORMS = replace(SLACK, forms=False)  # a plain message gives no trigger to open a modal
 REPLAY_WINDOW = dt.timedelta(minutes=10)  # Slack refuses timestamps older than five minutes
+PURGE_EVERY = dt.timedelta(minutes=1)  # forgetting signatures past the window, at most this often
 
 
 def _deferred(error: DBAPIError) -> dict[str, Any]:
@@ -79,6 +80,7 @@ class SlackConnector:
         self.before_ack = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-ack")
         self.work = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                        thread_name_prefix="slack-work")
+        self._next_purge: dt.datetime | None = None
         self._register()
 
     # -- wiring ------------------------------------------------------------------------------
@@ -125,7 +127,10 @@ class SlackConnector:
 
     def _first_time(self, digest: str) -> bool:
         with self.domain.uow() as uow:
-            purge(uow, "slack-sig", uow.now() - REPLAY_WINDOW)
+            now = uow.now()
+            if self._next_purge is None or now >= self._next_purge:  # not on every request
+                self._next_purge = now + PURGE_EVERY
+                purge(uow, "slack-sig", now - REPLAY_WINDOW)
             fresh = claim(uow, "slack-sig", digest)
             uow.commit()
         return fresh
