@@ -8,6 +8,7 @@ import handlers.customer
 import handlers.customer_view
 import handlers.decide
 import handlers.help
+import handlers.holidays
 import handlers.home
 import handlers.language
 import handlers.notifications  # noqa: F401

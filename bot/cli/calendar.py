@@ -18,11 +18,11 @@ from rich.table import Table
 
 from bot.cli.base import app, console, domain_errors, runtime
 from bot.cli.lookup import say
+from credit_domain.access import Actor
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import clear_days, list_days, set_days
-from credit_domain.unit_of_work import ActorRef
 
 _ = text_factory("bot")
 calendar_app = typer.Typer(help="Public holidays and make-up workdays (调休) that SLAs count.",
@@ -41,8 +41,8 @@ SOURCES = {
 }
 
 
-def _operator() -> ActorRef:
-    return ActorRef.system(f"cli:{getpass.getuser()}")
+def _operator() -> Actor:
+    return Actor.system(f"cli:{getpass.getuser()}")
 
 
 def _day(text: str) -> dt.date:
@@ -60,8 +60,9 @@ def _span(first: str, last: str | None) -> tuple[dt.date, dt.date]:
 
 def _set(first: str, last: str | None, name: str, calendar: str, *, working: bool) -> None:
     start, end = _span(first, last)
-    with runtime() as rt, rt.domain.uow(_operator()) as uow:
-        rows = set_days(uow, calendar, start, end, working=working, name=name)
+    operator = _operator()
+    with runtime() as rt, rt.domain.uow(operator) as uow:
+        rows = set_days(uow, operator, calendar, start, end, working=working, name=name)
         uow.commit()
     what = "workday(s)" if working else "day(s) off"
     say(f"{calendar}: {len(rows)} {what} from {start} to {end}, {rows[0].name}.", markup=False)
@@ -100,8 +101,9 @@ def clear(
 ) -> None:
     """Remove entered days: they follow the calendar's own rules again."""
     start, end = _span(first, last)
-    with runtime() as rt, rt.domain.uow(_operator()) as uow:
-        n = clear_days(uow, calendar, start, end)
+    operator = _operator()
+    with runtime() as rt, rt.domain.uow(operator) as uow:
+        n = clear_days(uow, operator, calendar, start, end)
         uow.commit()
     say(f"{calendar}: {n} entered day(s) cleared from {start} to {end}.", markup=False)
 

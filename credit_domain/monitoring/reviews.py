@@ -72,9 +72,9 @@ def _holidays(ctx: JobContext, unit: Unit) -> None:
             severity=Severity.WARNING if year == today.year else Severity.INFO,
             title=_("The public holidays of {year} are not entered yet", year=year),
             lines=(_("Until they are, SLAs and quiet hours count Monday to Friday as working "
-                     "days, holidays included. Enter them as the State Council announced them, "
-                     "e.g. creditbot calendar holiday {year}-10-01 {year}-10-07 --name 国庆节, "
-                     "and each make-up workday with creditbot calendar workday.", year=year),),
+                     "days, holidays included. Enter them as the State Council announced them: "
+                     "reply “holidays off {year}-10-01 to {year}-10-07 National Day”, and "
+                     "“holidays work …” for each make-up workday.", year=year),),
         ))
 
 

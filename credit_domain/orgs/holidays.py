@@ -3,8 +3,9 @@ entered by a credit administrator, e.g. the State Council's schedule for next ye
 ``chinesecalendar`` release knows it, or a company's own closures.
 
 Entries belong to a calendar (``BusinessUnit.calendar``: ``CN``, ``weekdays``), so every
-business unit on it follows them. They take precedence over the package; see
-:mod:`credit_domain.orgs.calendar`. Each change is audited with what the days were before.
+business unit on it follows them, and a credit administrator of any of those units may change
+them. They take precedence over the package; see :mod:`credit_domain.orgs.calendar`. Each
+change is audited with what the days were before.
 
 The SLA arithmetic reads the entries of a calendar on every step it opens; they are kept in
 memory for :data:`REFRESH_SECONDS` per database (its connection pool), so another replica's
@@ -23,9 +24,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from credit_domain.access import Actor, refuse
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
-from credit_domain.orgs.models import CalendarDay
+from credit_domain.orgs.models import BusinessUnit, CalendarDay, Role
 from credit_domain.unit_of_work import UnitOfWork
 
 _ = text_factory("credit_domain")
@@ -61,6 +63,23 @@ def forget() -> None:
         _cache.clear()
 
 
+def calendars_of(session: Session, actor: Actor, *roles: Role) -> list[str]:
+    """The calendars of the business units where ``actor`` holds one of ``roles`` (any
+    role when none is named), CN first."""
+    units = session.execute(select(BusinessUnit.id, BusinessUnit.calendar)).all()
+    found = {cal for unit, cal in units
+             if (actor.has_role(unit, *roles) if roles else
+                 actor.is_system or unit in actor.business_unit_ids())}
+    return sorted(found, key=lambda c: (c != "CN", c))
+
+
+def _require_admin(session: Session, actor: Actor, calendar: str) -> None:
+    if not actor.is_system and calendar not in calendars_of(session, actor, Role.CREDIT_ADMIN):
+        raise refuse(actor, "set_calendar", f"calendar:{calendar}", _(
+            "Only a credit administrator of a business unit on the {calendar} calendar can "
+            "change its holidays.", calendar=calendar))
+
+
 def _check(calendar: str, first: dt.date, last: dt.date) -> None:
     if calendar not in CALENDARS:
         raise InvalidInput(_("Unknown calendar {calendar}; use one of {known}.",
@@ -82,12 +101,13 @@ def _as_audit(rows: list[CalendarDay]) -> list[dict[str, Any]]:
     return [{"day": r.day.isoformat(), "working": r.working, "name": r.name} for r in rows]
 
 
-def set_days(uow: UnitOfWork, calendar: str, first: dt.date, last: dt.date, *, working: bool,
-             name: str) -> list[CalendarDay]:
+def set_days(uow: UnitOfWork, actor: Actor, calendar: str, first: dt.date, last: dt.date, *,
+             working: bool, name: str) -> list[CalendarDay]:
     """Count ``first`` to ``last`` as days off (``working`` False) or as workdays, named
     ``name`` (春节, 国庆节调休, …); days entered before are replaced."""
     name = " ".join(name.split())
     _check(calendar, first, last)
+    _require_admin(uow.session, actor, calendar)
     if not name or len(name) > 100:
         raise InvalidInput(_("Give the days a name of at most 100 characters, e.g. 春节."))
     session = uow.session
@@ -110,10 +130,12 @@ def set_days(uow: UnitOfWork, calendar: str, first: dt.date, last: dt.date, *, w
     return after
 
 
-def clear_days(uow: UnitOfWork, calendar: str, first: dt.date, last: dt.date) -> int:
+def clear_days(uow: UnitOfWork, actor: Actor, calendar: str, first: dt.date,
+               last: dt.date) -> int:
     """Remove the entries from ``first`` to ``last``: the days follow the calendar's rules
     again. Returns how many there were."""
     _check(calendar, first, last)
+    _require_admin(uow.session, actor, calendar)
     session = uow.session
     rows = list(session.scalars(select(CalendarDay).where(
         CalendarDay.calendar == calendar, CalendarDay.day >= first, CalendarDay.day <= last)

@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from credit_domain.access import Actor
 from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import InvalidInput
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import clear_days, list_days, set_days
 from credit_domain.orgs.models import BusinessUnit, CalendarDay
-from credit_domain.unit_of_work import ActorRef
+
+ADMIN = Actor.system("cli:admin")
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -64,8 +66,8 @@ def test_working_time_for_quiet_hours() -> None:
 
 # -- days entered by an administrator ---------------------------------------------------------
 def _enter(domain: Domain, first: dt.date, last: dt.date, *, working: bool, name: str) -> None:
-    with domain.uow(ActorRef.system("cli:admin")) as uow:
-        set_days(uow, "CN", first, last, working=working, name=name)
+    with domain.uow(ADMIN) as uow:
+        set_days(uow, ADMIN, "CN", first, last, working=working, name=name)
         uow.commit()
 
 
@@ -112,8 +114,8 @@ def test_entering_again_replaces_clearing_restores_and_both_are_audited(
         (8, True, "国庆节调休"), (9, True, "国庆节调休")]
     assert {r.set_by for r in rows} == {"system:cli:admin"}
 
-    with domain.uow(ActorRef.system("cli:admin")) as uow:
-        assert clear_days(uow, "CN", dt.date(2027, 10, 6), dt.date(2027, 10, 31)) == 4
+    with domain.uow(ADMIN) as uow:
+        assert clear_days(uow, ADMIN, "CN", dt.date(2027, 10, 6), dt.date(2027, 10, 31)) == 4
         uow.commit()
     cal = _calendar(domain)
     assert not cal.is_working_day(dt.date(2027, 10, 5))
@@ -140,7 +142,7 @@ def test_entering_again_replaces_clearing_restores_and_both_are_audited(
 def test_bad_entries_are_refused_and_change_nothing(
         domain: Domain, calendar: str, first: str, last: str, name: str, says: str) -> None:
     with pytest.raises(InvalidInput) as refused, domain.uow() as uow:
-        set_days(uow, calendar, dt.date.fromisoformat(first), dt.date.fromisoformat(last),
+        set_days(uow, ADMIN, calendar, dt.date.fromisoformat(first), dt.date.fromisoformat(last),
                  working=False, name=name)
         uow.commit()
     assert says in refused.value.localized("en")

@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
+from credit_domain.access import Actor
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.audit.chain import verify_chains
 from credit_domain.audit.models import AuditEvent
@@ -15,6 +16,8 @@ from credit_domain.orgs.holidays import set_days
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.unit_of_work import ActorRef
 from tests.monitoring.helpers import add_account, add_invoice, make_org, run, sent
+
+ADMIN = Actor.system("cli:admin")
 
 DAY0 = dt.date(2026, 3, 2)
 
@@ -118,8 +121,8 @@ def test_the_credit_admin_is_reminded_weekly_to_enter_next_years_holidays(
     clock.advance(days=6)
     run(domain, "review-due")
     assert len(sent(domain, "alert.holidays_missing")) == 2  # every week until entered
-    with domain.uow(ActorRef.system("cli:admin")) as uow:
-        set_days(uow, "CN", dt.date(2027, 2, 6), dt.date(2027, 2, 13), working=False,
+    with domain.uow(ADMIN) as uow:
+        set_days(uow, ADMIN, "CN", dt.date(2027, 2, 6), dt.date(2027, 2, 13), working=False,
                  name="春节")
         uow.commit()
     clock.advance(days=7)

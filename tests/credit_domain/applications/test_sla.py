@@ -3,6 +3,7 @@ Festival holiday, and on its make-up Saturday (调休). Reminders and escalation
 
 import datetime as dt
 
+from credit_domain.access import Actor
 from credit_domain.applications import (
     approve,
     escalate,
@@ -25,6 +26,8 @@ from tests.credit_domain.applications.builders import (
     shanghai,
     submit_as,
 )
+
+ADMIN = Actor.system("cli:admin")
 
 
 def due(domain: Domain, app_id: int, position: int) -> tuple[object, object]:
@@ -51,7 +54,7 @@ def test_sla_skips_a_day_off_an_administrator_entered(any_domain: Domain,
                                                       clock: FrozenClock) -> None:
     org = build_org(any_domain)
     with any_domain.uow() as uow:  # the company closes on Monday 9 March 2026
-        set_days(uow, "CN", dt.date(2026, 3, 9), dt.date(2026, 3, 9), working=False,
+        set_days(uow, ADMIN, "CN", dt.date(2026, 3, 9), dt.date(2026, 3, 9), working=False,
                  name="公司年会")
         uow.commit()
     clock.set(shanghai(2026, 3, 6, 16))  # a Friday
