@@ -50,7 +50,7 @@ def holidays(ctx: Context, args: Args) -> Reply:
     words = args.words
     verb = words[0].lower() if words else ""
     if verb in OFF | WORK | CLEAR:
-        return _change(ctx, args, verb, args.text.strip()[len(words[0]):])
+        return _change(ctx, args, verb, re.sub(r"^\S+\s*", "", args.text.strip(), count=1))
     if len(words) > 1 or (words and not re.fullmatch(r"\d{4}", words[0])):
         raise UsageError(args.command, _("Say 节假日 2027 to see a year, or 节假日 休 / 班 / "
                                          "清除 with the days to change them."))
