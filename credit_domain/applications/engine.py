@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.applications.models import (
     Application,
     ApprovalStep,
@@ -32,10 +33,14 @@ OPEN_ASSIGNMENTS = (AssignmentStatus.WAITING, AssignmentStatus.PENDING)
 
 def lock_application(uow: UnitOfWork, application_id: int) -> Application:
     """Load an application for update: a row lock on PostgreSQL (SQLite's write transaction
-    already holds the database's write lock), with fresh values."""
-    stmt = select(Application).where(Application.id == application_id)
+    already holds the database's write lock), with fresh values, and its account and
+    customer, which a decision's notices name (two statements fewer while the lock is held)."""
+    stmt = select(Application).options(
+        joinedload(Application.account, innerjoin=True).joinedload(CreditAccount.customer,
+                                                                   innerjoin=True),
+    ).where(Application.id == application_id)
     if uow.session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Application)
     try:
         return uow.session.scalars(stmt.execution_options(populate_existing=True)).one()
     except NoResultFound:

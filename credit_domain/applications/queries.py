@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from credit_domain.access import Actor, account_scope, refuse
 from credit_domain.accounts.models import CreditAccount
@@ -33,9 +33,13 @@ _ = text_factory("credit_domain")
 
 
 def find_application(session: Session, ref: int | str) -> Application:
-    """An application by id or by number (``APP-2026-000123``, any case)."""
+    """An application by id or by number (``APP-2026-000123``, any case), with its account,
+    customer and requester, which every view of it names (one statement, not four)."""
     key = str(ref).strip()
-    stmt = select(Application).where(
+    stmt = select(Application).options(
+        joinedload(Application.account, innerjoin=True).joinedload(CreditAccount.customer,
+                                                                   innerjoin=True),
+        joinedload(Application.requester)).where(
         Application.number == key.upper() if not key.isdigit() else Application.id == int(key))
     app = session.scalars(stmt).first()
     if app is None:
