@@ -12,7 +12,6 @@ carry the same event id and are answered once by the pipeline.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -40,7 +39,7 @@ from bot.slack import cards, events
 from bot.slack.outlet import SlackOutlet, api_url
 from bot.web.app import web_routes
 from credit_domain.i18n import text_factory
-from credit_domain.inbound.services import claim, purge
+from credit_domain.inbound.services import claim
 
 _ = text_factory("bot")
 log = logging.getLogger(__name__)
@@ -48,8 +47,6 @@ log = logging.getLogger(__name__)
 SLACK = Capabilities(update_in_place=True, buttons_call_back=True, forms=True, images=True,
                      markdown=True, default_locale="en")
 NO_FORMS = replace(SLACK, forms=False)  # a plain message gives no trigger to open a modal
-REPLAY_WINDOW = dt.timedelta(minutes=10)  # Slack refuses timestamps older than five minutes
-PURGE_EVERY = dt.timedelta(minutes=1)  # forgetting signatures past the window, at most this often
 
 
 def _deferred(error: DBAPIError) -> dict[str, Any]:
@@ -80,7 +77,6 @@ class SlackConnector:
         self.before_ack = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-ack")
         self.work = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                        thread_name_prefix="slack-work")
-        self._next_purge: dt.datetime | None = None
         self._register()
 
     # -- wiring ------------------------------------------------------------------------------
@@ -126,11 +122,9 @@ class SlackConnector:
         return answer if response is not None else None
 
     def _first_time(self, digest: str) -> bool:
+        """True the first time a signature is seen. Claims are forgotten by the daily
+        ``inbound-prune`` job, as every namespace's (``credit_domain.inbound.retention``)."""
         with self.domain.uow() as uow:
-            now = uow.now()
-            if self._next_purge is None or now >= self._next_purge:  # not on every request
-                self._next_purge = now + PURGE_EVERY
-                purge(uow, "slack-sig", now - REPLAY_WINDOW)
             fresh = claim(uow, "slack-sig", digest)
             uow.commit()
         return fresh

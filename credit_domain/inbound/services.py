@@ -49,10 +49,3 @@ def release(uow: UnitOfWork, platform: str, event_id: str) -> None:
 def was_claimed(uow: UnitOfWork, platform: str, event_id: str) -> bool:
     return uow.session.scalar(select(ProcessedEvent.id).where(
         ProcessedEvent.platform == platform, ProcessedEvent.event_id == event_id[:255])) is not None
-
-
-def purge(uow: UnitOfWork, platform: str, before: dt.datetime) -> int:
-    """Delete the claims of ``platform`` received before ``before``; returns how many."""
-    result = uow.session.execute(delete(ProcessedEvent).where(
-        ProcessedEvent.platform == platform, ProcessedEvent.received_at < before))
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -7,12 +7,10 @@ import time
 import urllib.parse
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.messages import Button, CardAction, Reply
 from bot.slack.cards import encode_button
-from credit_domain.inbound.models import ProcessedEvent
 from handlers.router import Context, router
 from tests.bot.slack.conftest import SlackApp, running_slack
 from tests.bot.slack.fake_slack import FakeSlack
@@ -90,32 +88,6 @@ def test_bad_stale_and_replayed_signatures_are_refused(slack_app: SlackApp) -> N
     slack_app.fake.wait_for("response")
     time.sleep(0.3)
     assert len(slack_app.fake.of("response")) == 1
-
-
-def test_signatures_are_forgotten_once_past_the_replay_window(slack_app: SlackApp,
-                                                              clock: Any) -> None:
-    def remembered() -> int:
-        with slack_app.runtime.domain.read() as s:
-            return s.scalar(select(func.count()).select_from(ProcessedEvent).where(
-                ProcessedEvent.platform == "slack-sig")) or 0
-
-    bodies = [urllib.parse.urlencode({
-        "command": "/credit", "text": "help", "user_id": "UWANG", "team_id": "T1",
-        "channel_id": "C1", "trigger_id": f"tp{n}",
-        "response_url": f"{slack_app.fake.url}/response/tp{n}"}) for n in range(5)]
-    assert slack_app.post(bodies[0]).status_code == 200
-    clock.advance(seconds=30)
-    assert slack_app.post(bodies[1]).status_code == 200
-    assert remembered() == 2
-    clock.advance(minutes=9, seconds=50)  # the first is past the ten minutes of a replay
-    assert slack_app.post(bodies[2]).status_code == 200
-    assert remembered() == 2
-    clock.advance(seconds=30)  # so is the second now, but forgetting waits a minute
-    assert slack_app.post(bodies[3]).status_code == 200
-    assert remembered() == 3
-    clock.advance(seconds=40)
-    assert slack_app.post(bodies[4]).status_code == 200
-    assert remembered() == 3
 
 
 def test_a_request_while_the_database_is_locked_is_deferred_and_its_retry_answered(
