@@ -29,6 +29,7 @@ WORK = {"work", "workday", "班", "上班", "补班", "调休"}
 CLEAR = {"clear", "remove", "清除", "删除", "取消"}
 # "2027-10-01至2027-10-07", "10月1日到10月7日", "2027-10-01 to 2027-10-07"
 SPAN = re.compile(r"(?<=[\d日])\s*(?:至|到|~|～|—)\s*(?=\d)|\s+to\s+(?=\d)", re.IGNORECASE)
+# Also the CLI's (bot/cli/calendar.py), in the operator's language.
 WEEKDAYS = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 SOURCES = {
     "package": _("China's holidays and make-up workdays as published; days entered here take "
@@ -56,7 +57,8 @@ def holidays(ctx: Context, args: Args) -> Reply:
                                          "清除 with the days to change them."))
     today = today_for(ctx)
     years = [int(words[0])] if words else [today.year, today.year + 1]
-    return Reply(text="\n\n".join(_year(ctx, y) for y in years))
+    calendar = _calendar(ctx)
+    return Reply(text="\n\n".join(_year(ctx, calendar, y) for y in years))
 
 
 def _calendar(ctx: Context, *roles: Role) -> str:
@@ -65,8 +67,7 @@ def _calendar(ctx: Context, *roles: Role) -> str:
     return found[0] if found else "CN"
 
 
-def _year(ctx: Context, year: int) -> str:
-    calendar = _calendar(ctx)
+def _year(ctx: Context, calendar: str, year: int) -> str:
     with ctx.read() as session:
         rows = list_days(session, calendar, year)
     cal = BusinessCalendar(calendar, days={r.day: r.working for r in rows})
@@ -128,4 +129,4 @@ def _change(ctx: Context, args: Args, verb: str, rest: str) -> Reply:
         done = _("{n} day(s) entered as workdays ({name}).", n=n, name=name)
     else:
         done = _("{n} day(s) entered as days off ({name}).", n=n, name=name)
-    return Reply(text=ctx.t(done) + "\n\n" + _year(ctx, first.year))
+    return Reply(text=ctx.t(done) + "\n\n" + _year(ctx, calendar, first.year))

@@ -16,13 +16,14 @@ import getpass
 import typer
 from rich.table import Table
 
-from bot.cli.base import app, console, domain_errors, runtime
+from bot.cli.base import app, cli_locale, console, domain_errors, runtime
 from bot.cli.lookup import say
 from credit_domain.access import Actor
 from credit_domain.errors import InvalidInput
 from credit_domain.i18n import text_factory
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import clear_days, list_days, set_days
+from handlers.holidays import SOURCES, WEEKDAYS
 
 _ = text_factory("bot")
 calendar_app = typer.Typer(help="Public holidays and make-up workdays (调休) that SLAs count.",
@@ -30,15 +31,6 @@ calendar_app = typer.Typer(help="Public holidays and make-up workdays (调休) t
 app.add_typer(calendar_app, name="calendar")
 
 CALENDAR = typer.Option("CN", "--calendar", help="The calendar: CN (China) or weekdays.")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SOURCES = {
-    "package": "China's holidays and make-up workdays from the chinesecalendar package; days "
-               "entered here take precedence.",
-    "entered": "the days entered here (Monday to Friday for the rest).",
-    "missing": "no holiday schedule yet: SLAs count Monday to Friday. Enter it with `creditbot "
-               "calendar holiday` and `creditbot calendar workday`.",
-    "weekdays": "Monday to Friday, with the days entered here.",
-}
 
 
 def _operator() -> Actor:
@@ -115,6 +107,7 @@ def show(
     calendar: str = CALENDAR,
 ) -> None:
     """The days entered for a year, and where the rest of its holidays come from."""
+    locale = cli_locale()
     with runtime() as rt:
         this_year = rt.domain.clock.now().year
         years = [year] if year else [this_year, this_year + 1]
@@ -124,10 +117,10 @@ def show(
                 cal = BusinessCalendar(calendar, days={r.day: r.working for r in rows})
                 table = Table("day", "", "counts as", "name", "entered by", title=f"{calendar} {y}")
                 for r in rows:
-                    table.add_row(r.day.isoformat(), WEEKDAYS[r.day.weekday()],
+                    table.add_row(r.day.isoformat(), WEEKDAYS[r.day.weekday()].render(locale),
                                   "workday" if r.working else "day off", r.name,
                                   f"{r.set_by}, {r.set_at:%Y-%m-%d}")
                 if rows:
                     console.print(table)
-                say(f"{y}: {SOURCES[cal.source(y)]}", markup=False)
+                say(f"{y}: {SOURCES[cal.source(y)].render(locale)}", markup=False)
 

@@ -2,44 +2,21 @@
 them, sees where each year's holidays come from, and a mistyped day changes nothing."""
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.settings import get_settings
-from credit_domain.bootstrap import Domain, build_domain
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import list_days
 from credit_domain.orgs.models import BusinessUnit
 
 
-@pytest.fixture
-def cli(sqlite_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> Iterator[tuple[Any, Domain]]:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    domain = build_domain(sqlite_url, clock=clock)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    yield invoke, domain
-    domain.dispose()
-    get_settings.cache_clear()
-
-
-def test_entering_next_years_spring_festival(cli: Any) -> None:
+def test_entering_next_years_spring_festival(cli: Any, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
     invoke, domain = cli
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     shown = invoke("calendar", "show", "2027")
-    assert shown.exit_code == 0 and "2027: no holiday schedule yet" in shown.output
+    assert shown.exit_code == 0 and "2027: not entered yet: SLAs count Monday" in shown.output
 
     assert invoke("calendar", "holiday", "2027-02-06", "2027-02-13", "--name", "春节"
                   ).exit_code == 0
@@ -47,7 +24,7 @@ def test_entering_next_years_spring_festival(cli: Any) -> None:
     assert made_up.exit_code == 0 and "1 workday(s) from 2027-02-14" in made_up.output
 
     shown = invoke("calendar", "show", "2027")
-    assert "2027: the days entered here" in shown.output
+    assert "2027: the days entered here; Monday to Friday otherwise." in shown.output
     assert "2027-02-14 │ Sun │ workday   │ 春节调休" in shown.output
     with domain.read() as s:
         cal = BusinessCalendar.for_unit(s, BusinessUnit(calendar="CN", timezone="Asia/Shanghai"))
@@ -60,12 +37,12 @@ def test_entering_next_years_spring_festival(cli: Any) -> None:
 
 
 def test_a_mistyped_day_is_refused_in_the_operators_language(
-        cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        cli: Any) -> None:
     invoke, domain = cli
-    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     refused = invoke("calendar", "holiday", "2027-02-30", "--name", "春节")
     assert refused.exit_code == 1 and "2027-02-30不是日期" in refused.output
     refused = invoke("calendar", "holiday", "2027-02-13", "2027-02-06", "--name", "春节")
     assert refused.exit_code == 1 and "结束日期2027-02-06早于开始日期2027-02-13" in refused.output
     with domain.read() as s:
         assert list_days(s, "CN", 2027) == []
+    assert "2027: 尚未录入：审批时限按周一至周五计算" in invoke("calendar", "show", "2027").output

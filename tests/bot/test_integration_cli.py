@@ -1,16 +1,9 @@
 """The integration commands through the real CLI: rules check/install/simulate, import with
 its row report, template and export."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-from bot.cli import app
-from bot.settings import get_settings
-from credit_domain.bootstrap import Domain, build_domain
 from tests.integration_world import make_shop
 
 GOOD = """rules:
@@ -19,26 +12,6 @@ GOOD = """rules:
     if: amount > 1000
     then: [{notify: {to: [finance_manager], message: "大单 {order_external_id}"}}]
 """
-
-
-@pytest.fixture
-def cli(sqlite_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> Iterator[tuple[Any, Domain]]:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
-    monkeypatch.setenv("COLUMNS", "200")  # rich wraps lines at the terminal width
-    monkeypatch.delenv("CREDITBOT_POLICY_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)  # no .env from the working copy
-    get_settings.cache_clear()
-    domain = build_domain(sqlite_url, clock=clock)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    yield invoke, domain
-    domain.dispose()
-    get_settings.cache_clear()
 
 
 def test_rules_check_install_and_simulate(cli: Any, tmp_path: Path) -> None:
