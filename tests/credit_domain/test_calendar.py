@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from credit_domain.access import Actor
+from credit_domain.access import Actor, load_actor
 from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
-from credit_domain.errors import InvalidInput
+from credit_domain.errors import Forbidden, InvalidInput
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import clear_days, list_days, set_days
-from credit_domain.orgs.models import BusinessUnit, CalendarDay
+from credit_domain.orgs.models import BusinessUnit, CalendarDay, Role
+from tests.factories import World
 
 ADMIN = Actor.system("cli:admin")
 
@@ -150,3 +151,24 @@ def test_bad_entries_are_refused_and_change_nothing(
         assert s.scalar(select(func.count()).select_from(CalendarDay)) == 0
         assert s.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.entity_type == "calendar")) == 0
+
+
+def test_a_credit_admin_changes_only_the_calendars_of_their_own_units(domain: Domain) -> None:
+    with domain.uow() as uow:
+        w = World(uow.session, uow.now())
+        hk = w.business_unit("HKG", "香港事业部", calendar="weekdays")
+        w.business_unit("IND")
+        person = w.person("陈静", (hk, Role.CREDIT_ADMIN, None))
+        uow.commit()
+    with domain.read() as s:
+        admin = load_actor(s, person.id)
+    with pytest.raises(Forbidden), domain.uow(admin) as uow:  # IND, a CN unit, is not theirs
+        set_days(uow, admin, "CN", dt.date(2027, 10, 1), dt.date(2027, 10, 7), working=False,
+                 name="国庆节")
+    with domain.uow(admin) as uow:
+        assert len(set_days(uow, admin, "weekdays", dt.date(2027, 7, 1), dt.date(2027, 7, 1),
+                            working=False, name="回归纪念日")) == 1
+        uow.commit()
+    with domain.read() as s:
+        assert list_days(s, "CN", 2027) == []
+        assert [r.name for r in list_days(s, "weekdays", 2027)] == ["回归纪念日"]

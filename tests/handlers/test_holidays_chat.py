@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import list_days
@@ -70,3 +71,15 @@ def test_only_a_credit_administrator_changes_them_and_bad_input_changes_nothing(
     assert too_long == "⚠️ 一次最多录入31天（2027-01-01至2027-03-01共60天）。"
     with domain.read() as s:
         assert list_days(s, "CN", 2027) == []
+
+
+def test_a_retried_delivery_enters_the_days_once(chat: TestPlatform, domain: Domain,
+                                                 admin: str) -> None:
+    first = chat.push("节假日 休 2027-10-01 至 2027-10-07 国庆节", user=admin, event_id="m-41")
+    assert text_of(first).startswith("已录入7天为休息日")
+    assert chat.push("节假日 休 2027-10-01 至 2027-10-07 国庆节", user=admin,
+                     event_id="m-41") == []  # the platform's retry: taken in once
+    with domain.read() as s:
+        audited = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "calendar.days_set"))
+    assert audited == 1
