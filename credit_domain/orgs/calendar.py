@@ -19,6 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from sqlalchemy.orm import Session
+
+from credit_domain.orgs.holidays import entered_days
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +37,9 @@ class BusinessCalendar:
     days: Mapping[dt.date, bool] = field(default_factory=dict)
 
     @classmethod
-    def for_unit(cls, session: Any, business_unit: Any) -> BusinessCalendar:
+    def for_unit(cls, session: Session, business_unit: Any) -> BusinessCalendar:
         """The calendar of a BusinessUnit (its ``calendar`` and ``timezone`` columns), with
         the days entered for it."""
-        from credit_domain.orgs.holidays import entered_days
-
         kind = getattr(business_unit, "calendar", "CN") or "CN"
         return cls(kind=kind, timezone=getattr(business_unit, "timezone", "Asia/Shanghai"),
                    days=entered_days(session, kind))
