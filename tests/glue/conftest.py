@@ -1,3 +1,3 @@
 """Fixtures of the glue tests."""
 
-from tests.bot.test_integration_cli import cli  # noqa: F401  (the command line on a test database)
+from tests.bot.conftest import cli  # noqa: F401  (the command line on a test database)
