@@ -86,6 +86,9 @@ class UnitOfWork:
     audits: list[PendingAudit] = field(default_factory=list, init=False)
     messages: list[PendingMessage] = field(default_factory=list, init=False)
     inserted_message_ids: list[int] = field(default_factory=list, init=False)
+    # The accounts locked in this unit of work, held until it ends: the session's identity
+    # map holds rows weakly, and the subscribers at commit ask for the same account again.
+    _locked: dict[int, CreditAccount] = field(default_factory=dict, init=False)
     _after_commit: list[Callable[[], None]] = field(default_factory=list, init=False)
     _committed: bool = field(default=False, init=False)
 
@@ -97,6 +100,7 @@ class UnitOfWork:
         if not self._committed:
             self.session.rollback()
         self.session.close()
+        self._locked.clear()
 
     # -- time --------------------------------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -151,14 +155,20 @@ class UnitOfWork:
 
     # -- locking -----------------------------------------------------------------------------
     def lock_account(self, account_id: int) -> CreditAccount:
-        """Load a credit account for update: a row lock on PostgreSQL; on SQLite the write
-        transaction already holds the database's write lock (``BEGIN IMMEDIATE``)."""
-        stmt = select(CreditAccount).where(CreditAccount.id == account_id)
-        if self.session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update()
-        account = self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+        """Load a credit account for update: a row lock on PostgreSQL, read again under the
+        lock. On SQLite the write transaction holds the database's write lock from its first
+        statement (``BEGIN IMMEDIATE``), so the account as this transaction already read it
+        is current and is not read twice."""
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite:
+            account = self.session.get(CreditAccount, account_id)
+        else:
+            account = self.session.scalars(
+                select(CreditAccount).where(CreditAccount.id == account_id).with_for_update()
+                .execution_options(populate_existing=True)).first()
         if account is None:
             raise NotFound(_("Credit account {id} does not exist.", id=account_id))
+        self._locked[account_id] = account
         return account
 
     # -- commit ------------------------------------------------------------------------------
