@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Select, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from credit_domain.telemetry import NoTelemetry, Telemetry
 
 _ = text_factory("credit_domain")
 T = TypeVar("T")
+Stmt = TypeVar("Stmt", bound=Select[Any])
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,6 @@ class UnitOfWork:
     audits: list[PendingAudit] = field(default_factory=list, init=False)
     messages: list[PendingMessage] = field(default_factory=list, init=False)
     inserted_message_ids: list[int] = field(default_factory=list, init=False)
-    # The accounts locked in this unit of work, held until it ends: the session's identity
-    # map holds rows weakly, and the subscribers at commit ask for the same account again.
     _locked: dict[int, CreditAccount] = field(default_factory=dict, init=False)
     _after_commit: list[Callable[[], None]] = field(default_factory=list, init=False)
     _committed: bool = field(default=False, init=False)
@@ -155,27 +154,56 @@ class UnitOfWork:
 
     # -- locking -----------------------------------------------------------------------------
     def lock_account(self, account_id: int) -> CreditAccount:
-        """Load a credit account for update: a row lock on PostgreSQL, read again under the
-        lock. On SQLite the write transaction holds the database's write lock from its first
-        statement (``BEGIN IMMEDIATE``), so the account as this transaction already read it
-        is current and is not read twice."""
-        sqlite = self.session.get_bind().dialect.name == "sqlite"
-        if sqlite:
+        """Load a credit account for update (see :meth:`locking`); an account this unit of
+        work has locked already is returned as it is."""
+        held = self._locked.get(account_id)
+        if held is not None:
+            return held
+        if self._sqlite():
             account = self.session.get(CreditAccount, account_id)
         else:
-            account = self.session.scalars(
-                select(CreditAccount).where(CreditAccount.id == account_id).with_for_update()
-                .execution_options(populate_existing=True)).first()
+            account = self.session.scalars(self.locking(
+                select(CreditAccount).where(CreditAccount.id == account_id))).first()
         if account is None:
             raise NotFound(_("Credit account {id} does not exist.", id=account_id))
-        self._locked[account_id] = account
+        return self.hold(account)
+
+    def locking(self, stmt: Stmt) -> Stmt:
+        """``stmt``, which selects credit accounts, made to lock those it reads: a row lock on
+        PostgreSQL (``FOR UPDATE OF`` the accounts, read again under the lock); unchanged on
+        SQLite, where the write transaction holds the database's write lock from its first
+        statement (``BEGIN IMMEDIATE``), so whatever it reads is current. Pass what it
+        returns to :meth:`hold`."""
+        if self._sqlite():
+            return stmt
+        return stmt.with_for_update(of=CreditAccount).execution_options(populate_existing=True)
+
+    def hold(self, account: CreditAccount) -> CreditAccount:
+        """Record ``account`` as locked by this unit of work (read by :meth:`locking`) and
+        keep it until the end: the session's identity map holds rows only weakly, and the
+        subscribers at commit ask for the same account again."""
+        self._locked[account.id] = account
         return account
+
+    def locks_taken(self) -> int:
+        """A mark for :meth:`forget_locks_since`."""
+        return len(self._locked)
+
+    def forget_locks_since(self, mark: int) -> None:
+        """A savepoint rolled back: the row locks taken inside it are released with it."""
+        for account_id in list(self._locked)[mark:]:
+            del self._locked[account_id]
+
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
 
     # -- commit ------------------------------------------------------------------------------
     def checkpoint(self) -> None:
         """Handle the events raised so far and write their outbox messages and audit events,
         without committing: a long import calls it every few hundred rows so that its memory
-        stays flat in the number of rows."""
+        stays flat in the number of rows. The accounts held so far are let go (their row
+        locks stay until the commit; locking one again reads it again)."""
+        self._locked.clear()
         self._dispatch_events()
         self.session.flush()
         self._write_outbox()

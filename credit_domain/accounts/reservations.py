@@ -69,9 +69,9 @@ def lock_position(uow: UnitOfWork, account_id: int, order_external_id: str) -> P
 
 def place_order(uow: UnitOfWork, position: Position, order_external_id: str, amount: Decimal,
                 status: OrderStatus, *, ordered_on: dt.date | None = None,
-                block_reason: str | None = None) -> Order:
+                block_reason: str | None = None, check_result: str | None = None) -> Order:
     """Store the order (new, or the blocked one with that id) as RESERVED (its amount becomes
-    exposure) or BLOCKED (no exposure), audited."""
+    exposure) or BLOCKED (no exposure), audited, with the check's answer when it is known."""
     now, account = uow.now(), position.account
     order = position.order or Order(
         business_unit_id=account.business_unit_id, account_id=account.id,
@@ -80,6 +80,8 @@ def place_order(uow: UnitOfWork, position: Position, order_external_id: str, amo
     order.amount, order.open_amount, order.status = amount, amount, status
     order.ordered_on, order.updated_at, order.block_reason = (
         ordered_on or position.today, now, block_reason)
+    if check_result is not None:
+        order.check_result = check_result
     uow.session.add(order)
     uow.session.flush()
     available = position.exposure.available

@@ -26,7 +26,7 @@ from credit_domain.events import OrderChecked
 from credit_domain.i18n import Text, text_factory
 from credit_domain.ledger.models import Invoice, Order, OrderStatus
 from credit_domain.ledger.records import OrderRecord
-from credit_domain.ledger.services.common import resolve_account
+from credit_domain.ledger.services.common import lock_resolved_account
 from credit_domain.orders.policy import OrderCheckPolicy
 from credit_domain.orgs.models import BusinessUnit
 from credit_domain.savepoints import undoable
@@ -145,20 +145,23 @@ def _overdue(uow: UnitOfWork, tolerance: int, position: Position) -> list[Reason
 def check_order(uow: UnitOfWork, bu: BusinessUnit, policy: OrderCheckPolicy, rec: OrderRecord,
                 ports: dict[str, Any]) -> CheckAnswer:
     """Check ``rec`` against the customer's credit in ``bu`` (see module docstring)."""
-    account = resolve_account(uow.session, bu.id, rec)
+    bu = uow.session.merge(bu, load=False)  # the caller's copy, not read again for the account
+    account = lock_resolved_account(uow, bu.id, rec)
     position = lock_position(uow, account.id, rec.external_id)
     if position.order is not None:
         return _repeat(position.order, rec)
     reasons = blocking_reasons(uow, policy, position, rec.amount)
     status = OrderStatus.BLOCKED if reasons else OrderStatus.RESERVED
     summary = "; ".join(r.message.render(bu.locale) for r in reasons) or None
-    order = place_order(uow, position, rec.external_id, rec.amount, status,
-                        ordered_on=rec.ordered_on, block_reason=summary)
-    answer = CheckAnswer(rec.external_id, order.id, account.id, not reasons, rec.amount,
+    answer = CheckAnswer(rec.external_id, 0, account.id, not reasons, rec.amount,
                          position.exposure.available, tuple(reasons), uow.now())
-    if reasons:
+    order = place_order(uow, position, rec.external_id, rec.amount, status,
+                        ordered_on=rec.ordered_on, block_reason=summary,
+                        check_result=None if reasons else answer.to_json())
+    answer = replace(answer, order_id=order.id)
+    if reasons:  # the answer says what became of the release application
         answer = _open_release(uow, policy, answer, bu, ports)
-    order.check_result = answer.to_json()
+        order.check_result = answer.to_json()
     uow.publish(OrderChecked(bu.id, account.id, rec.external_id, rec.amount, answer.passed,
                              answer.available_before, tuple(r.code for r in reasons)))
     return answer

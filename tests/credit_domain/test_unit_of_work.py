@@ -1,14 +1,22 @@
 """The unit of work commits a change with its audit events and outbox messages, or nothing;
 the audit chain detects tampering."""
 
+import gc
+import weakref
+
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from credit_domain.audit.chain import verify_chains
 from credit_domain.audit.models import AuditEvent
-from credit_domain.bootstrap import Domain
+from credit_domain.bootstrap import Domain, build_domain
+from credit_domain.clock import FrozenClock
 from credit_domain.customers.models import Customer
+from credit_domain.errors import Conflict
+from credit_domain.i18n import Text
 from credit_domain.outbox.models import OutboxMessage
+from credit_domain.savepoints import undoable
 from credit_domain.unit_of_work import ActorRef
 from tests.factories import World
 
@@ -93,3 +101,57 @@ def test_deleted_audit_row_breaks_the_chain(domain: Domain) -> None:
     with domain.read() as s:
         report = verify_chains(s)
     assert not report.ok and report.broken_seq == 3 and "gap" in (report.problem or "")
+
+
+def _account(domain: Domain) -> int:
+    with domain.uow() as uow:
+        w = World(uow.session, uow.now())
+        account = w.account(w.customer("甲"), w.business_unit())
+        uow.commit()
+    return account.id
+
+
+@pytest.mark.postgres
+def test_a_lock_undone_with_its_savepoint_is_taken_again(pg_url: str, clock: FrozenClock
+                                                         ) -> None:
+    """PostgreSQL releases the row locks taken in a savepoint that rolls back: an account
+    locked there, then locked again, is locked again (two order checks of one customer never
+    both see its limit free)."""
+    domain = build_domain(pg_url, clock=clock)
+    try:
+        account_id = _account(domain)
+        with domain.engine.connect() as other:
+
+            def locked() -> bool:
+                try:
+                    with other.begin():
+                        other.execute(text("SELECT id FROM credit_accounts WHERE id = :id "
+                                           "FOR UPDATE NOWAIT"), {"id": account_id})
+                    return False
+                except OperationalError:
+                    return True
+
+            with domain.uow() as uow:
+                with pytest.raises(Conflict), undoable(uow):
+                    uow.lock_account(account_id)
+                    assert locked()
+                    raise Conflict(Text("Refused."))
+                assert not locked()
+                uow.lock_account(account_id)
+                assert locked()
+    finally:
+        domain.dispose()
+
+
+def test_a_checkpoint_lets_go_of_the_accounts_it_locked(any_domain: Domain) -> None:
+    """A long import locks an account per row and checkpoints every few hundred rows; what
+    it locked before a checkpoint is not kept in memory until the commit."""
+    account_id = _account(any_domain)
+    with any_domain.uow() as uow:
+        held = weakref.ref(uow.lock_account(account_id))
+        gc.collect()
+        assert held() is not None  # held by the unit of work, though no one else keeps it
+        uow.checkpoint()
+        gc.collect()
+        assert held() is None
+        assert uow.lock_account(account_id).id == account_id

@@ -8,8 +8,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, contains_eager
 
 from credit_domain.accounts.models import CreditAccount
 from credit_domain.clock import local_date
@@ -71,14 +71,9 @@ def resolve_account(session: Session, business_unit_id: int, ref: CustomerRef) -
     field, value = "customer_id", str(ref.customer_id)
     if ref.customer_external_id:
         field, value = "customer_external_id", ref.customer_external_id
-        found = session.execute(
-            select(CreditAccount, Customer.merged_into_id)
-            .join(Customer, Customer.id == CreditAccount.customer_id)
-            .where(CreditAccount.business_unit_id == business_unit_id,
-                   CreditAccount.external_id == ref.customer_external_id)).first()
-        account = found[0] if found else None
-        if found is not None and found[1] is not None:
-            account = account_of_customer(session, business_unit_id, found[0].customer)
+        account = session.scalars(_by_number(business_unit_id, ref.customer_external_id)).first()
+        if account is not None and account.customer.merged_into_id is not None:
+            account = account_of_customer(session, business_unit_id, account.customer)
     elif ref.customer_uscc:
         field, value = "customer_uscc", ref.customer_uscc
         customer = session.scalars(select(Customer).where(
@@ -93,12 +88,32 @@ def resolve_account(session: Session, business_unit_id: int, ref: CustomerRef) -
     return account
 
 
+def _by_number(business_unit_id: int, customer_external_id: str) -> Select[CreditAccount]:
+    """The account with that customer number in the business unit, read with its customer."""
+    return (select(CreditAccount).join(CreditAccount.customer)
+            .options(contains_eager(CreditAccount.customer))
+            .where(CreditAccount.business_unit_id == business_unit_id,
+                   CreditAccount.external_id == customer_external_id))
+
+
+def lock_resolved_account(uow: UnitOfWork, business_unit_id: int, ref: CustomerRef
+                          ) -> CreditAccount:
+    """The account :func:`resolve_account` finds, locked for the unit of work (see
+    :meth:`UnitOfWork.lock_account`): found and locked in one statement when ``ref`` names a
+    customer number of a customer not merged into another, the usual case."""
+    if ref.customer_external_id:
+        account = uow.session.scalars(uow.locking(
+            _by_number(business_unit_id, ref.customer_external_id))).first()
+        if account is not None and account.customer.merged_into_id is None:
+            return uow.hold(account)
+    return uow.lock_account(resolve_account(uow.session, business_unit_id, ref).id)
+
+
 def locate(uow: UnitOfWork, bu: BusinessUnit, rec: Any, model: type[Row]
            ) -> tuple[CreditAccount, Row | None]:
     """The (locked) account a ledger record belongs to, and the row that already carries the
     record's number in the business unit, if any."""
-    account = resolve_account(uow.session, bu.id, rec)
-    uow.lock_account(account.id)
+    account = lock_resolved_account(uow, bu.id, rec)
     column: Any = model
     existing = uow.session.scalars(select(model).where(
         column.business_unit_id == bu.id, column.external_id == rec.external_id)).first()
