@@ -153,6 +153,8 @@ def check_order(uow: UnitOfWork, bu: BusinessUnit, policy: OrderCheckPolicy, rec
     reasons = blocking_reasons(uow, policy, position, rec.amount)
     status = OrderStatus.BLOCKED if reasons else OrderStatus.RESERVED
     summary = "; ".join(r.message.render(bu.locale) for r in reasons) or None
+    # The order's id is set once it is stored; the stored answer does not carry it, so a
+    # passed order is inserted with its answer.
     answer = CheckAnswer(rec.external_id, 0, account.id, not reasons, rec.amount,
                          position.exposure.available, tuple(reasons), uow.now())
     order = place_order(uow, position, rec.external_id, rec.amount, status,
