@@ -42,3 +42,29 @@ def test_every_benchmark_reports_a_row(tmp_path: pathlib.Path,
     table = [line for line in lines[header + 2:header + 2 + len(rows) + 1]
              if line.startswith("| ")]
     assert len(table) == len(rows)  # one line per row, then the notes
+
+
+def test_a_rerun_asks_the_same_approvers(tmp_path: pathlib.Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs reuse the cached data set: a run that enrolled one more approver would put them
+    on every later route, so each run's release applications and approvals would cost more
+    than the last and the figures would drift with the number of runs."""
+    monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "data"))
+    from sqlalchemy import func, select
+
+    from bench import data, slack
+    from bench.config import scale
+    from credit_domain.bootstrap import build_domain
+    from credit_domain.orgs.models import RoleAssignment
+
+    domain = build_domain(data.prepare("sqlite", scale("tiny"), print))
+    try:
+        holders = []
+        for run in ("1", "2"):
+            taps = slack.prepare(domain, 2, run)
+            assert taps.buttons
+            with domain.read() as s:
+                holders.append(s.scalar(select(func.count()).select_from(RoleAssignment)))
+        assert holders[0] == holders[1]
+    finally:
+        domain.dispose()
