@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,12 +28,17 @@ from credit_domain.events import DomainEvent
 from credit_domain.ledger.models import Allocation, Invoice, Payment
 from credit_domain.scoring.models import CreditScore
 
-ACCOUNT_NAMES = frozenset({
+# The account's names in three groups, each read only when one of its names is asked for:
+# the account's own row, its exposure (an aggregate), the scorecard's latest suggestion.
+ROW_NAMES = frozenset({
     "account_id", "customer", "customer_id", "business_unit", "grade", "score",
-    "credit_limit", "effective_limit", "exposure", "available", "utilisation",
-    "overdue_amount", "on_hold", "payment_terms_days", "owner_id", "scored", "graded",
-    "hold_cause", "suggested_limit", "has_suggested_limit",
+    "credit_limit", "on_hold", "payment_terms_days", "owner_id", "scored", "graded",
+    "hold_cause",
 })
+EXPOSURE_NAMES = frozenset({
+    "effective_limit", "exposure", "available", "utilisation", "overdue_amount"})
+SUGGESTION_NAMES = frozenset({"suggested_limit", "has_suggested_limit"})
+ACCOUNT_NAMES = ROW_NAMES | EXPOSURE_NAMES | SUGGESTION_NAMES
 EXTRA_NAMES = {"payment_received": frozenset({"max_days_late", "consecutive_on_time_payments"}),
                "bureau_signal_raised": frozenset({"signal_label"})}
 _HIDDEN = frozenset({"business_unit_id"})
@@ -64,32 +68,52 @@ def names_for(event: str) -> frozenset[str]:
     return frozenset(fields | ACCOUNT_NAMES | EXTRA_NAMES.get(event, frozenset()))
 
 
+Loader = tuple[frozenset[str], Callable[[], dict[str, Any]]]
+
+
 class RuleContext(Mapping[str, Any]):
     """The values of every name for one event. The event's own come at once; the account's
-    figures (an exposure aggregate and the latest score) only when a condition, an amount or
-    a message asks for one of them, or before a rule's actions run (:meth:`settle`), so they
-    are always the account as it was before any action of the event's rules. Where an event
-    has a field of the same name (``on_hold`` of ``hold_changed``), the account's figure is
-    the one seen, as it always was."""
+    figures group by group (:data:`ROW_NAMES`, :data:`EXPOSURE_NAMES`,
+    :data:`SUGGESTION_NAMES`) only when a condition, an amount or a message asks for one of
+    the group, and all of them before a rule's actions run (:meth:`settle`), so they are
+    always the account as it was before any action of the event's rules: a condition on the
+    grade alone costs no exposure aggregate. Where an event has a field of the same name
+    (``on_hold`` of ``hold_changed``), the account's figure is the one seen, as it always
+    was."""
 
-    def __init__(self, values: dict[str, Any], account: Callable[[], dict[str, Any]] | None
-                 ) -> None:
+    def __init__(self, values: dict[str, Any], account: Sequence[Loader] = ()) -> None:
         self._values = values
-        self._account = account
+        self._pending = list(account)
+        self._row_pending = bool(self._pending)
 
     def settle(self) -> None:
-        """Take the account's figures now, if nothing has asked for them yet."""
-        if self._account is not None:
-            load, self._account = self._account, None
+        """Take the account's figures now, those nothing has asked for yet."""
+        while self._pending:
+            self._take(0)
+
+    def _take(self, index: int) -> None:
+        """Read the group at ``index``; the first group (the account's row, read without a
+        query) comes with whichever is read first, so the account's own fields are never
+        read later than its figures."""
+        taken = [self._pending.pop(index)]
+        if index > 0 and self._row_pending:
+            taken.insert(0, self._pending.pop(0))
+        self._row_pending = False
+        for _names, load in taken:
             self._values = {**self._values, **load()}
 
+    def _pending_index(self, name: object) -> int | None:
+        return next((i for i, (names, _load) in enumerate(self._pending) if name in names),
+                    None)
+
     def __getitem__(self, name: str) -> Any:
-        if name in ACCOUNT_NAMES:
-            self.settle()
+        index = self._pending_index(name)
+        if index is not None:
+            self._take(index)
         return self._values[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._values or (self._account is not None and name in ACCOUNT_NAMES)
+        return name in self._values or self._pending_index(name) is not None
 
     def __iter__(self) -> Iterator[str]:
         self.settle()
@@ -113,32 +137,42 @@ def build_context(session: Session, event: DomainEvent, now: dt.datetime) -> Rul
         late = list(ctx.get("days_late") or ())
         ctx["max_days_late"] = max(late) if late else 0
         ctx["consecutive_on_time_payments"] = on_time_streak(session, ctx["payment_id"])
-    return RuleContext(ctx, None if account is None else functools.partial(
-        account_context, session, account, now))
+    return RuleContext(ctx, () if account is None else account_loaders(session, account, now))
 
 
-def account_context(session: Session, account: CreditAccount, now: dt.datetime
-                    ) -> dict[str, Any]:
-    today = local_date(now, account.business_unit.timezone)
-    e = account_exposure(session, account.id, today)
-    suggested = session.scalar(
-        select(CreditScore.suggested_limit).where(CreditScore.account_id == account.id)
-        .order_by(CreditScore.computed_at.desc(), CreditScore.id.desc()).limit(1))
-    return {
-        "account_id": account.id, "customer": account.customer.legal_name,
-        "customer_id": account.customer_id, "business_unit": account.business_unit.code,
-        "grade": account.grade, "score": account.score, "credit_limit": account.credit_limit,
-        # CEL compares a number with null as an error: test these first (scored && score < 50)
-        "scored": account.score is not None, "graded": account.grade is not None,
-        "effective_limit": e.effective_limit, "exposure": e.exposure,
-        "available": e.available, "utilisation": e.utilisation or ZERO,
-        "overdue_amount": e.overdue, "on_hold": account.status == AccountStatus.ON_HOLD,
-        "payment_terms_days": account.payment_terms_days, "owner_id": account.owner_id,
-        # "" when not on hold; see credit_domain.accounts.holds
-        "hold_cause": (account.hold_cause or "") if account.on_hold else "",
+def account_loaders(session: Session, account: CreditAccount, now: dt.datetime
+                    ) -> list[Loader]:
+    """How to read each group of the account's names (as of ``now``)."""
+
+    def row() -> dict[str, Any]:
+        return {
+            "account_id": account.id, "customer": account.customer.legal_name,
+            "customer_id": account.customer_id, "business_unit": account.business_unit.code,
+            "grade": account.grade, "score": account.score,
+            "credit_limit": account.credit_limit,
+            # CEL compares a number with null as an error: test these first (scored && …)
+            "scored": account.score is not None, "graded": account.grade is not None,
+            "on_hold": account.status == AccountStatus.ON_HOLD,
+            "payment_terms_days": account.payment_terms_days, "owner_id": account.owner_id,
+            # "" when not on hold; see credit_domain.accounts.holds
+            "hold_cause": (account.hold_cause or "") if account.on_hold else "",
+        }
+
+    def exposure() -> dict[str, Any]:
+        e = account_exposure(session, account.id,
+                             local_date(now, account.business_unit.timezone))
+        return {"effective_limit": e.effective_limit, "exposure": e.exposure,
+                "available": e.available, "utilisation": e.utilisation or ZERO,
+                "overdue_amount": e.overdue}
+
+    def suggestion() -> dict[str, Any]:
         # the scorecard's suggested limit of the latest score (null: never scored)
-        "suggested_limit": suggested, "has_suggested_limit": suggested is not None,
-    }
+        suggested = session.scalar(
+            select(CreditScore.suggested_limit).where(CreditScore.account_id == account.id)
+            .order_by(CreditScore.computed_at.desc(), CreditScore.id.desc()).limit(1))
+        return {"suggested_limit": suggested, "has_suggested_limit": suggested is not None}
+
+    return [(ROW_NAMES, row), (EXPOSURE_NAMES, exposure), (SUGGESTION_NAMES, suggestion)]
 
 
 def on_time_streak(session: Session, payment_id: int) -> int:

@@ -17,6 +17,7 @@ from credit_domain.bootstrap import Domain, build_domain
 from credit_domain.db.models import Base
 from credit_domain.events import InvoiceOverdue, OrderChecked
 from credit_domain.outbox.models import OutboxMessage
+from credit_domain.policy.expr import Expression
 from credit_domain.policy.models import PolicyVersion
 from credit_domain.policy.store import PolicyInvalid, parse_policy
 from credit_domain.rules.context import build_context
@@ -203,5 +204,33 @@ def test_a_rule_context_reads_the_account_only_when_asked_and_once(domain: Domai
             held = len(statements)
             assert ctx["on_hold"] is False  # taken once, before the hold
             assert ctx["available"] == Decimal("99500.00") and len(statements) == held
+        finally:
+            sa_event.remove(domain.engine, "before_cursor_execute", seen)
+
+
+def test_a_condition_on_the_grade_alone_reads_no_exposure(domain: Domain) -> None:
+    """The default high-risk rule tests the score of every application submitted: the
+    account's own fields answer it, without summing its receivables and orders; its figures
+    are still all taken before any action (settle)."""
+    shop = make_shop(domain)
+    check(domain, shop.bu_id, "SO-1", "500")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with domain.uow() as uow:
+        event = OrderChecked(shop.bu_id, shop.account_id, "SO-2", Decimal("300.00"), True,
+                             Decimal("9500.00"))
+        assert uow.session.get(CreditAccount, shop.account_id) is not None
+        sa_event.listen(domain.engine, "before_cursor_execute", seen)
+        try:
+            ctx = build_context(uow.session, event, uow.now())
+            assert Expression("scored && score < 50 || grade == 'D'").test(ctx) is False
+            assert not any("invoices" in s or "credit_scores" in s for s in statements)
+            ctx.settle()
+            assert any("invoices" in s for s in statements)
+            assert any("credit_scores" in s for s in statements)
+            assert ctx["exposure"] == Decimal("500.00") and ctx["has_suggested_limit"] is False
         finally:
             sa_event.remove(domain.engine, "before_cursor_execute", seen)
