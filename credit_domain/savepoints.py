@@ -12,9 +12,9 @@ from credit_domain.unit_of_work import UnitOfWork
 @contextmanager
 def undoable(uow: UnitOfWork) -> Iterator[None]:
     """Run the block in a savepoint. On a :class:`DomainError` its database changes and the
-    events, audit events and messages it queued are undone (and the row locks it took are
-    released with it), and the error is re-raised for the caller to record; the rest of the
-    unit of work goes on."""
+    events, audit events and messages it queued are undone (on PostgreSQL, the row locks it
+    took are released with it), and the error is re-raised for the caller to record; the rest
+    of the unit of work goes on."""
     marks = len(uow.events), len(uow.audits), len(uow.messages)
     locks = uow.locks_taken()
     savepoint = uow.session.begin_nested()

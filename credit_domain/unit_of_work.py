@@ -185,13 +185,15 @@ class UnitOfWork:
         self._locked[account.id] = account
         return account
 
-    def locks_taken(self) -> int:
-        """A mark for :meth:`forget_locks_since`."""
-        return len(self._locked)
+    def locks_taken(self) -> frozenset[int]:
+        """The accounts held now: a mark for :meth:`forget_locks_since`."""
+        return frozenset(self._locked)
 
-    def forget_locks_since(self, mark: int) -> None:
-        """A savepoint rolled back: the row locks taken inside it are released with it."""
-        for account_id in list(self._locked)[mark:]:
+    def forget_locks_since(self, mark: frozenset[int]) -> None:
+        """A savepoint rolled back: on PostgreSQL the row locks taken inside it were released
+        with it, so the accounts held since ``mark`` are no longer (an account held before
+        it, let go by a checkpoint and locked again inside, is still locked)."""
+        for account_id in set(self._locked) - mark:
             del self._locked[account_id]
 
     def _sqlite(self) -> bool:
@@ -201,13 +203,14 @@ class UnitOfWork:
     def checkpoint(self) -> None:
         """Handle the events raised so far and write their outbox messages and audit events,
         without committing: a long import calls it every few hundred rows so that its memory
-        stays flat in the number of rows. The accounts held so far are let go (their row
-        locks stay until the commit; locking one again reads it again)."""
-        self._locked.clear()
+        stays flat in the number of rows. The accounts held so far are let go once their
+        events are handled (their row locks stay until the commit; locking one again finds it
+        again: read under the lock on PostgreSQL, the session's copy on SQLite)."""
         self._dispatch_events()
         self.session.flush()
         self._write_outbox()
         self._write_audit()
+        self._locked.clear()
 
     def commit(self) -> None:
         self._dispatch_events()
@@ -216,12 +219,14 @@ class UnitOfWork:
         self._write_audit()
         self.session.commit()
         self._committed = True
+        self._locked.clear()  # the locks ended with the transaction
         callbacks, self._after_commit = self._after_commit, []
         for cb in callbacks:
             cb()
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._locked.clear()
         self.events.clear()
         self.audits.clear()
         self.messages.clear()

@@ -145,7 +145,6 @@ def _overdue(uow: UnitOfWork, tolerance: int, position: Position) -> list[Reason
 def check_order(uow: UnitOfWork, bu: BusinessUnit, policy: OrderCheckPolicy, rec: OrderRecord,
                 ports: dict[str, Any]) -> CheckAnswer:
     """Check ``rec`` against the customer's credit in ``bu`` (see module docstring)."""
-    bu = uow.session.merge(bu, load=False)  # the caller's copy, not read again for the account
     account = lock_resolved_account(uow, bu.id, rec)
     position = lock_position(uow, account.id, rec.external_id)
     if position.order is not None:

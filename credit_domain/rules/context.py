@@ -92,15 +92,16 @@ class RuleContext(Mapping[str, Any]):
             self._take(0)
 
     def _take(self, index: int) -> None:
-        """Read the group at ``index``; the first group (the account's row, read without a
-        query) comes with whichever is read first, so the account's own fields are never
-        read later than its figures."""
-        taken = [self._pending.pop(index)]
-        if index > 0 and self._row_pending:
-            taken.insert(0, self._pending.pop(0))
+        """Read the group at ``index``; the first group (the account's row, which its
+        customer and business unit complete, loaded with it as a rule's event leaves it)
+        comes with whichever is read first, so the account's own fields are never read later
+        than its figures. A group leaves the pending ones only once it is read."""
+        order = [0, index] if index > 0 and self._row_pending else [index]
+        loaded = {name: value for i in order for name, value in self._pending[i][1]().items()}
+        for i in sorted(order, reverse=True):
+            del self._pending[i]
         self._row_pending = False
-        for _names, load in taken:
-            self._values = {**self._values, **load()}
+        self._values = {**self._values, **loaded}
 
     def _pending_index(self, name: object) -> int | None:
         return next((i for i, (names, _load) in enumerate(self._pending) if name in names),

@@ -14,6 +14,7 @@ from credit_domain.customers.models import Customer
 from credit_domain.errors import Conflict, Forbidden
 from credit_domain.ledger.services import merge_customers
 from credit_domain.orgs.models import BusinessUnit
+from tests.credit_domain.test_order_check import check
 from tests.factories import World, uscc_for
 from tests.integration_world import TODAY, make_shop, money, push
 
@@ -82,6 +83,9 @@ def test_duplicates_are_reported_and_merged_by_a_credit_admin(domain: Domain) ->
          issue_date="2026-03-01", customer_external_id="OLD-7")
     with domain.read() as s:
         assert account_exposure(s, shop.account_id, TODAY).open_receivables == money(701)
+    # and an order checked under it is the survivor's
+    answer = check(domain, shop.bu_id, "SO-OLD-7", "100", customer_external_id="OLD-7")
+    assert (answer.account_id, answer.passed) == (shop.account_id, True)
 
 
 def test_two_uscc_are_two_legal_entities(domain: Domain) -> None:

@@ -15,6 +15,7 @@ from credit_domain.clock import FrozenClock
 from credit_domain.customers.models import Customer
 from credit_domain.errors import Conflict
 from credit_domain.i18n import Text
+from credit_domain.orgs.models import BusinessUnit
 from credit_domain.outbox.models import OutboxMessage
 from credit_domain.savepoints import undoable
 from credit_domain.unit_of_work import ActorRef
@@ -103,10 +104,11 @@ def test_deleted_audit_row_breaks_the_chain(domain: Domain) -> None:
     assert not report.ok and report.broken_seq == 3 and "gap" in (report.problem or "")
 
 
-def _account(domain: Domain) -> int:
+def _account(domain: Domain, name: str = "甲") -> int:
     with domain.uow() as uow:
         w = World(uow.session, uow.now())
-        account = w.account(w.customer("甲"), w.business_unit())
+        bu = uow.session.scalars(select(BusinessUnit)).first() or w.business_unit()
+        account = w.account(w.customer(name), bu)
         uow.commit()
     return account.id
 
@@ -155,3 +157,21 @@ def test_a_checkpoint_lets_go_of_the_accounts_it_locked(any_domain: Domain) -> N
         gc.collect()
         assert held() is None
         assert uow.lock_account(account_id).id == account_id
+
+
+def test_a_savepoint_rolled_back_forgets_only_the_locks_taken_in_it(any_domain: Domain
+                                                                    ) -> None:
+    """After a refused step the unit of work holds as locked only what it locked before the
+    step, even when a checkpoint inside the step let go of what it held and the step locked
+    some of it again: what the step alone locked was released with its savepoint."""
+    first, second, third = (_account(any_domain, name) for name in ("甲", "乙", "丙"))
+    with any_domain.uow() as uow:
+        uow.lock_account(first)
+        uow.lock_account(second)
+        with pytest.raises(Conflict), undoable(uow):
+            uow.checkpoint()  # lets go of both (their locks stay)
+            uow.lock_account(first)
+            uow.lock_account(third)
+            assert uow.locks_taken() == {first, third}
+            raise Conflict(Text("Refused."))
+        assert uow.locks_taken() == {first}
