@@ -121,9 +121,6 @@ def run_creditbot(domain: Domain, plan: Plan, run: str) -> Outcome:
     """Each client checks its orders through the product's service, one unit of work each
     (what ``POST /api/v1/orders/check`` does, without the HTTP)."""
     actor = Actor.system("bench-erp")
-    with domain.read() as s:
-        bu = s.get(BusinessUnit, 1)
-        assert bu is not None
 
     def client(index: int) -> Callable[[], tuple[int, int, int]]:
         def go() -> tuple[int, int, int]:
@@ -132,7 +129,9 @@ def run_creditbot(domain: Domain, plan: Plan, run: str) -> Outcome:
                 rec = OrderRecord(customer_external_id=ext, external_id=f"B{run}-{index}-{n}",
                                   amount=Decimal(cents) / 100)
                 try:
-                    with domain.uow(actor) as uow:
+                    with domain.uow(actor) as uow:  # the unit read in it, as the API does
+                        bu = uow.session.get(BusinessUnit, 1)
+                        assert bu is not None
                         answer = check_order(uow, bu, domain.policies.get(
                             1, "order_check", uow.session), rec, domain.ports)
                         uow.commit()
