@@ -28,7 +28,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy credit_domain bot handlers scheduler bench
+	$(BIN)/mypy credit_domain bot handlers scheduler bench tests
 
 ## Extract translatable strings into <package>/locales/messages.pot; translations live in one
 ## .po per feature under <package>/locales/zh_CN/LC_MESSAGES/ (the test suite lists any missing).

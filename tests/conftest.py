@@ -142,7 +142,7 @@ def make_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Any]:
 
     def make(**overrides: Any) -> Any:
         values = {"database_url": sqlite_url, "scheduler": False, **overrides}
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, **values)
         rt = build_runtime(settings, clock=clock)
         built.append(rt)
         return rt

@@ -4,6 +4,7 @@ shortcuts to push ledger records through the real services."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from credit_domain.ledger.records import (
     DeliveryRecord,
     InvoiceRecord,
     PaymentRecord,
+    Record,
 )
 from credit_domain.ledger.services import (
     Recorded,
@@ -71,22 +73,23 @@ def make_shop(domain: Domain, *, code: str = "IND", limit: str = "100000.00",
 
 def push(domain: Domain, bu_id: int, kind: str, **fields: Any) -> Recorded:
     """Push one record through the ledger service of ``kind`` and commit."""
-    model, service = {
+    services: dict[str, tuple[type[Record], Callable[..., Recorded]]] = {
         "customer": (CustomerRecord, upsert_account),
         "invoice": (InvoiceRecord, record_invoice),
         "delivery": (DeliveryRecord, record_delivery),
         "payment": (PaymentRecord, record_payment),
         "credit_note": (CreditNoteRecord, record_credit_note),
-    }[kind]
+    }
+    model, service = services[kind]
     if kind != "customer":
         fields.setdefault("customer_external_id", "C1")
     rec = model.model_validate(fields)
     with domain.uow(Actor.system("test")) as uow:
         bu = uow.session.get(BusinessUnit, bu_id)
         assert bu is not None
-        result = service(uow, bu, rec)  # type: ignore[operator]
+        result = service(uow, bu, rec)
         uow.commit()
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def count(domain: Domain, model: Any, *where: Any) -> int:
@@ -94,5 +97,5 @@ def count(domain: Domain, model: Any, *where: Any) -> int:
         return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def money(v: str | int) -> Decimal:
+def money(v: str | int | Decimal) -> Decimal:
     return Decimal(str(v)).quantize(Decimal("0.01"))

@@ -28,8 +28,8 @@ def test_every_benchmark_reports_a_row(tmp_path: pathlib.Path,
         assert sum(n.startswith(prefix) for n in names) == count, (prefix, names)
     correctness = [r for r in rows if "no over-reservation" in r.benchmark]
     assert [r.met for r in correctness] == [True], correctness
-    timed = [r for r in rows if r.ratio is not None]
-    assert timed and all(r.ratio > 0 for r in timed)
+    ratios = [r.ratio for r in rows if r.ratio is not None]
+    assert ratios and all(ratio > 0 for ratio in ratios)
     approvals = next(r for r in rows if r.benchmark.startswith("4. Slack approve tap"))
     assert "unanswered" not in approvals.creditbot  # every tap was decided and its card updated
     scan_memory = next(r for r in rows if r.benchmark.startswith("5. memory the scan adds"))

@@ -5,14 +5,17 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from bot.bootstrap import Runtime
 from bot.cli import app as cli_app
 from bot.web.app import create_app
 from credit_domain.access import load_actor
@@ -20,25 +23,26 @@ from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.analytics.tables import display, summary_rows
 from credit_domain.apikeys.services import create_key
 from handlers.dashboard import summary_card
-from tests.analytics_book import TODAY, build_book
+from tests.analytics_book import TODAY, Book, build_book
 
 SCOPE = "bu:IND,region:EAST"
+Site = tuple[Runtime, Book]
 
 
 @pytest.fixture
-def site(make_runtime):
-    rt = make_runtime(emulator=True, secret_key="s3cret-for-tests")
+def site(make_runtime: Any) -> Site:
+    rt: Runtime = make_runtime(emulator=True, secret_key="s3cret-for-tests")
     return rt, build_book(rt.domain)
 
 
-def api_key(rt, units: list[str], scopes: list[str]) -> str:
+def api_key(rt: Runtime, units: list[str], scopes: list[str]) -> str:
     with rt.domain.uow() as uow:
         _key, token = create_key(uow, "BI", business_unit_codes=units, scopes=scopes)
         uow.commit()
     return token
 
 
-def test_every_surface_agrees(site, monkeypatch) -> None:
+def test_every_surface_agrees(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     rt, book = site
     with rt.domain.read() as s:
         finance = load_actor(s, book.finance)
@@ -54,7 +58,7 @@ def test_every_surface_agrees(site, monkeypatch) -> None:
     assert api.status_code == 200 and api.json() == expected
 
     @contextmanager
-    def same_runtime():
+    def same_runtime() -> Iterator[Runtime]:
         yield rt
 
     monkeypatch.setattr("bot.cli.analytics.runtime", same_runtime)
@@ -91,7 +95,7 @@ def test_every_surface_agrees(site, monkeypatch) -> None:
     assert fields["Pending applications"] == dict(tiles)["Pending applications"]
 
 
-def test_api_keys_see_only_their_business_units(site) -> None:
+def test_api_keys_see_only_their_business_units(site: Site) -> None:
     rt, _book = site
     client = TestClient(create_app(rt))
     ind = {"Authorization": f"Bearer {api_key(rt, ['IND'], ['analytics:read'])}"}

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+from credit_domain.bootstrap import Domain
 from tests.analytics_book import build_book
 
 CREDITBOT = [sys.executable, "-m", "bot"]
@@ -14,7 +15,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.run(CREDITBOT + args, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_kpis_json_and_login_link(domain, sqlite_url: str) -> None:
+def test_kpis_json_and_login_link(domain: Domain, sqlite_url: str) -> None:
     book = build_book(domain)
     env = {**os.environ, "DATABASE_URL": sqlite_url, "CREDITBOT_SCHEDULER": "0"}
     env.pop("CREDITBOT_SECRET_KEY", None)

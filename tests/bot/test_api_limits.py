@@ -1,5 +1,7 @@
 """API keys are rate-limited per key and their last use is recorded."""
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -21,7 +23,7 @@ def test_sliding_window_limits_bursts_and_recovers() -> None:
     assert limiter.allow(1, 3) is None
 
 
-def test_the_api_answers_429_with_retry_after_and_notes_last_use(make_runtime) -> None:
+def test_the_api_answers_429_with_retry_after_and_notes_last_use(make_runtime: Any) -> None:
     rt = make_runtime()
     with rt.domain.uow() as uow:
         World(uow.session, uow.now()).business_unit("IND")

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
@@ -19,6 +20,9 @@ from openpyxl import load_workbook
 from bot.web.app import create_app
 from credit_domain.demo.seed import seed_demo
 from tests.conftest import needs_service
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
@@ -34,7 +38,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(make_runtime) -> Iterator[str]:
+def server(make_runtime: Any) -> Iterator[str]:
     rt = make_runtime(emulator=True, secret_key="browser-test-key")
     seed_demo(rt.domain, customers=80)
     port = free_port()
@@ -54,7 +58,7 @@ def server(make_runtime) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
+def browser() -> Iterator["Browser"]:
     for _ in range(10):  # Chromium may still be being installed next door
         if CHROMIUM.exists():
             break
@@ -75,7 +79,7 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
-def test_sign_in_drill_down_and_export(server: str, browser) -> None:
+def test_sign_in_drill_down_and_export(server: str, browser: "Browser") -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
                                   accept_downloads=True)
@@ -128,7 +132,9 @@ def test_sign_in_drill_down_and_export(server: str, browser) -> None:
 
     phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
                                 is_mobile=True, has_touch=True, device_scale_factor=2)
-    phone.add_cookies(context.cookies())
+    # playwright types cookies() as list[Cookie] and add_cookies as Sequence[SetCookieParam]
+    # (TypedDicts of the same keys, not assignable); its own docs pass one to the other.
+    phone.add_cookies(context.cookies())  # type: ignore[arg-type]
     mobile = phone.new_page()
     mobile.goto(f"{server}/dashboard?scope=bu%3AIND")
     mobile.wait_for_function("() => !!window.Chart && !!Chart.getChart('chart-aging')")

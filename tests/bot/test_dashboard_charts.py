@@ -12,6 +12,7 @@ from PIL import Image as PILImage
 from bot.web.charts import aging_labels, cjk_font_path, render_aging_png
 from credit_domain.access import Actor
 from credit_domain.analytics.services import KpiQuery, run_kpis
+from credit_domain.bootstrap import Domain
 from tests.analytics_book import build_book
 
 SHOTS = pathlib.Path("/tmp/creditbot-shots")
@@ -30,7 +31,7 @@ def test_the_font_comes_from_the_installed_package() -> None:
     assert missing_glyphs(dejavu, "应收账龄") == set("应收账龄")
 
 
-def test_aging_chart_has_every_glyph_it_draws(domain) -> None:
+def test_aging_chart_has_every_glyph_it_draws(domain: Domain) -> None:
     build_book(domain)
     report = run_kpis(domain, Actor.system(), KpiQuery("bu:IND"))
     for locale in ("zh_CN", "en"):

@@ -2,11 +2,13 @@
 person (constructed book: tests/analytics_book.py; clock frozen on 2026-03-02)."""
 
 import io
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from bot.bootstrap import Runtime
 from bot.web.app import create_app
 from bot.web.chart_links import WebDashboardLinks
 from credit_domain.access import load_actor
@@ -14,17 +16,20 @@ from credit_domain.accounts.models import CreditAccount
 from credit_domain.analytics.customer import customer_tables, customer_view
 from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.analytics.tables import report_tables
-from tests.analytics_book import build_book
+from credit_domain.i18n import Text
+from tests.analytics_book import Book, build_book
+
+Site = tuple[Runtime, Book]
 
 
 @pytest.fixture
-def site(make_runtime):
-    rt = make_runtime(emulator=True, secret_key="s3cret-for-tests")
+def site(make_runtime: Any) -> Site:
+    rt: Runtime = make_runtime(emulator=True, secret_key="s3cret-for-tests")
     book = build_book(rt.domain)
     return rt, book
 
 
-def signed_in(rt, person_id: int) -> TestClient:
+def signed_in(rt: Runtime, person_id: int) -> TestClient:
     client = TestClient(create_app(rt))
     r = client.post("/login/emulator", data={"person_id": person_id, "next": "/dashboard"},
                     follow_redirects=False)
@@ -32,7 +37,7 @@ def signed_in(rt, person_id: int) -> TestClient:
     return client
 
 
-def test_the_cjk_font_is_served_for_browsers_without_one(site) -> None:
+def test_the_cjk_font_is_served_for_browsers_without_one(site: Site) -> None:
     rt, _book = site
     client = TestClient(create_app(rt))  # no sign-in needed: the sign-in page is Chinese too
     font = client.get("/static/fonts/cjk-sans.otf")
@@ -41,7 +46,7 @@ def test_the_cjk_font_is_served_for_browsers_without_one(site) -> None:
     assert "/static/fonts/cjk-sans.otf" in client.get("/static/app.css").text
 
 
-def test_pages_need_sign_in(site) -> None:
+def test_pages_need_sign_in(site: Site) -> None:
     rt, _book = site
     client = TestClient(create_app(rt))
     r = client.get("/dashboard?scope=bu:IND", follow_redirects=False)
@@ -50,7 +55,7 @@ def test_pages_need_sign_in(site) -> None:
     assert client.get("/charts/aging.png").status_code == 401
 
 
-def test_finance_sees_the_unit_and_drills_to_a_customer(site) -> None:
+def test_finance_sees_the_unit_and_drills_to_a_customer(site: Site) -> None:
     rt, book = site
     client = signed_in(rt, book.finance)
     page = client.get("/dashboard", headers={"accept-language": "zh-CN"})
@@ -76,14 +81,14 @@ def test_finance_sees_the_unit_and_drills_to_a_customer(site) -> None:
     assert 'id="panel-score"' in text and 'id="panel-bureau"' in text
 
 
-def test_scope_is_enforced_on_every_page(site) -> None:
+def test_scope_is_enforced_on_every_page(site: Site) -> None:
     rt, book = site
     client = signed_in(rt, book.manager_1)
     assert client.get("/dashboard", params={"scope": "bu:CON"}).status_code == 403
     assert client.get(f"/dashboard/customer/{book.c}").status_code == 403  # team T2's
     assert client.get(f"/dashboard/customer/{book.e}").status_code == 403  # CON's
     with rt.domain.read() as s:
-        customer_of = {a: s.get(CreditAccount, a).customer_id for a in (book.c, book.e)}
+        customer_of = {a: s.get_one(CreditAccount, a).customer_id for a in (book.c, book.e)}
     assert client.get(f"/customers/{customer_of[book.c]}").status_code == 403
     assert client.get(f"/customers/{customer_of[book.e]}").status_code == 403
     assert client.get(f"/customers/{book.customer_a}", params={"bu": "CON"}).status_code == 404
@@ -95,7 +100,7 @@ def test_scope_is_enforced_on_every_page(site) -> None:
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
 
 
-def test_every_table_exports_the_cells_the_page_shows(site) -> None:
+def test_every_table_exports_the_cells_the_page_shows(site: Site) -> None:
     rt, book = site
     client = signed_in(rt, book.finance)
     with rt.domain.read() as s:
@@ -114,7 +119,7 @@ def test_every_table_exports_the_cells_the_page_shows(site) -> None:
         ws = load_workbook(io.BytesIO(r.content)).active
         rows = list(ws.iter_rows(values_only=True))
         assert rows[2] == tuple(c.label.render("en") for c in table.columns)
-        expected = [tuple(v.render("en") if hasattr(v, "render") else v for v in row)
+        expected = [tuple(v.render("en") if isinstance(v, Text) else v for v in row)
                     for row in table.rows]
         assert [tuple(row) for row in rows[3:]] == [
             tuple(_as_written(v) for v in row) for row in expected], table.key
@@ -129,7 +134,7 @@ def test_every_table_exports_the_cells_the_page_shows(site) -> None:
         customer_tables(view)[0].rows) == 4
 
 
-def _as_written(value):
+def _as_written(value: object) -> object:
     """openpyxl reads numbers back as int/float and dates as datetimes."""
     import datetime as dt
     from decimal import Decimal
@@ -141,7 +146,7 @@ def _as_written(value):
     return value
 
 
-def test_chart_png_for_a_session_or_a_signed_link_only(site) -> None:
+def test_chart_png_for_a_session_or_a_signed_link_only(site: Site) -> None:
     rt, book = site
     client = signed_in(rt, book.finance)
     r = client.get("/charts/aging.png", params={"scope": "bu:IND"})

@@ -3,7 +3,9 @@
 import io
 import json
 import logging
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bot.observability import JsonFormatter, SecretMasker, configure_logging
@@ -12,7 +14,7 @@ from bot.web.app import create_app
 SECRET = "xoxb-1234567890-SECRETSECRET"
 
 
-def test_metrics_and_request_ids(make_runtime) -> None:
+def test_metrics_and_request_ids(make_runtime: Any) -> None:
     rt = make_runtime()
     with rt.domain.uow() as uow:
         uow.notify("x", channel="finance")
@@ -49,7 +51,7 @@ def test_secrets_are_masked_in_messages_args_and_tracebacks() -> None:
     assert lines[0]["msg"] == "token is ***" and "RuntimeError" in lines[1]["exc"]
 
 
-def test_configure_logging_installs_the_masker(capsys) -> None:
+def test_configure_logging_installs_the_masker(capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:

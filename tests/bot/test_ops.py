@@ -2,6 +2,7 @@
 
 import pathlib
 import shutil
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -48,7 +49,7 @@ def test_restore_refuses_a_file_that_is_not_a_database(domain: Domain,
     assert customers(domain) == 0
 
 
-def test_audit_verify_command(make_runtime, tmp_path: pathlib.Path) -> None:
+def test_audit_verify_command(make_runtime: Any, tmp_path: pathlib.Path) -> None:
     from typer.testing import CliRunner
 
     from bot.cli import app

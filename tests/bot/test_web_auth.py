@@ -1,15 +1,18 @@
 """Signing in to the web pages: one-time links from chat, and the demo picker only in demo."""
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
+from bot.bootstrap import Runtime
 from bot.web.app import create_app
 from bot.web.auth import CurrentActor, login_link
 from credit_domain.orgs.models import Role
 from tests.factories import World
 
 
-def app_with_probe(rt):  # a page that shows who is signed in
+def app_with_probe(rt: Runtime) -> FastAPI:  # a page that shows who is signed in
     app = create_app(rt)
     probe = APIRouter()
 
@@ -21,7 +24,7 @@ def app_with_probe(rt):  # a page that shows who is signed in
     return app
 
 
-def seed_person(rt) -> int:
+def seed_person(rt: Runtime) -> int:
     with rt.domain.uow() as uow:
         w = World(uow.session, uow.now())
         p = w.person("王芳", (w.business_unit(), Role.SALESPERSON, None))
@@ -29,7 +32,7 @@ def seed_person(rt) -> int:
         return p.id
 
 
-def test_login_link_signs_in_once(make_runtime) -> None:
+def test_login_link_signs_in_once(make_runtime: Any) -> None:
     rt = make_runtime()
     pid = seed_person(rt)
     client = TestClient(app_with_probe(rt))
@@ -42,14 +45,14 @@ def test_login_link_signs_in_once(make_runtime) -> None:
     assert reused.status_code == 401 and "already used" in reused.text
 
 
-def test_forged_link_is_refused(make_runtime) -> None:
+def test_forged_link_is_refused(make_runtime: Any) -> None:
     rt = make_runtime()
     client = TestClient(app_with_probe(rt))
     r = client.get("/login/link/eyJwIjoxfQ.forged.sig")
     assert r.status_code == 401 and "not valid" in r.text
 
 
-def test_demo_picker_only_when_emulator_is_on(make_runtime) -> None:
+def test_demo_picker_only_when_emulator_is_on(make_runtime: Any) -> None:
     off = make_runtime(emulator=False)
     pid = seed_person(off)
     client = TestClient(app_with_probe(off))

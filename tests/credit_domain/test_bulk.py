@@ -32,7 +32,8 @@ def test_bulk_book_is_consistent(any_domain: Domain) -> None:
         open_orders = session.scalar(select(func.count()).select_from(Order)
                                      .where(Order.status == "reserved"))
         assert open_orders == 100
-        assert all(is_valid_uscc(u) for u in session.scalars(select(Customer.uscc).limit(50)))
+        assert all(u is not None and is_valid_uscc(u)
+                   for u in session.scalars(select(Customer.uscc).limit(50)))
         overdue = session.scalar(select(func.count()).select_from(Invoice).where(
             Invoice.open_amount > 0, Invoice.due_date < TODAY - dt.timedelta(days=90)))
         assert overdue and overdue > 0

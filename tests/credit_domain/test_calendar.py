@@ -128,6 +128,7 @@ def test_entering_again_replaces_clearing_restores_and_both_are_audited(
                            .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["calendar.days_set", "calendar.days_set",
                                           "calendar.days_cleared"]
+    assert events[1].before is not None and events[2].before is not None
     replaced = json.loads(events[1].before)
     assert replaced == [{"day": "2027-10-07", "working": False, "name": "国庆节"}]
     assert [d["day"] for d in json.loads(events[2].before)] == [

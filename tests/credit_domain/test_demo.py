@@ -21,10 +21,11 @@ TODAY = dt.date(2026, 3, 2)
 
 def fingerprint(domain: Domain) -> str:
     with domain.read() as s:
-        rows = s.execute(select(Invoice.external_id, Invoice.amount, Invoice.open_amount,
-                                Invoice.due_date).order_by(Invoice.external_id)).all()
-        rows += s.execute(select(CreditAccount.external_id, CreditAccount.credit_limit)
-                          .order_by(CreditAccount.external_id)).all()
+        invoices = s.execute(select(Invoice.external_id, Invoice.amount, Invoice.open_amount,
+                                    Invoice.due_date).order_by(Invoice.external_id)).all()
+        accounts = s.execute(select(CreditAccount.external_id, CreditAccount.credit_limit)
+                             .order_by(CreditAccount.external_id)).all()
+        rows = [*invoices, *accounts]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
@@ -35,7 +36,7 @@ def test_demo_is_realistic_and_deterministic(domain: Domain) -> None:
     with domain.read() as s:
         roles = set(s.scalars(select(RoleAssignment.role).distinct()))
         assert roles == {r.value for r in Role}
-        assert all(is_valid_uscc(u) for u in s.scalars(select(Customer.uscc)))
+        assert all(u is not None and is_valid_uscc(u) for u in s.scalars(select(Customer.uscc)))
         buckets = {"current": 0, "1-30": 0, "31-60": 0, "61-90": 0, "90+": 0}
         for (due,) in s.execute(select(Invoice.due_date)
                                      .where(Invoice.open_amount > 0)):

@@ -69,6 +69,7 @@ def test_resent_records_change_nothing_and_changed_amounts_are_audited(domain: D
     assert invoices(domain)["I-1"] == (money(800), None)
     with domain.read() as s:
         audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "invoice.changed")).one()
+    assert audit.before is not None and audit.after is not None
     assert '"amount":"1000.00"' in audit.before and '"amount":"1200.00"' in audit.after
     assert count(domain, AuditEvent) == before + 1
     assert count(domain, Invoice) == 1
@@ -118,7 +119,7 @@ def test_credit_note_reduces_the_named_invoice(domain: Domain) -> None:
 def test_order_delivery_invoice_move_exposure_between_categories(domain: Domain) -> None:
     shop = make_shop(domain)
     with domain.uow() as uow:
-        account = uow.session.get(CreditAccount, shop.account_id)
+        account = uow.session.get_one(CreditAccount, shop.account_id)
         World(uow.session, uow.now()).order(account, "1000", external_id="SO-1")
         uow.commit()
     push(domain, shop.bu_id, "delivery", external_id="D-1", amount="600", shipped_on=TODAY,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from credit_domain.db.engine import WRITE_OPTION, make_engine
 
 
 @pytest.fixture()
-def engine(tmp_path: Path) -> Engine:
+def engine(tmp_path: Path) -> Iterator[Engine]:
     # A short busy timeout: a gate left closed makes the next writer fail within a second.
     engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}?timeout=1")
     with engine.begin() as conn:

@@ -16,6 +16,7 @@ from credit_domain.bureau.port import BureauUnavailable
 from credit_domain.bureau.report import BureauReport, CompanyStatus, DishonestListing
 from credit_domain.clock import FrozenClock
 from credit_domain.monitoring import rescoring
+from credit_domain.scoring import services as scoring_services
 from credit_domain.scoring.models import CreditScore
 from tests.credit_domain.applications.builders import (
     build_org,
@@ -77,7 +78,7 @@ def test_nightly_rescoring_per_unit_isolates_a_failing_account(
     assert dry.counts["scores changed"] == 2 and count(domain, CreditScore) == scores
     assert {c.action for c in dry.changes} >= {"score.changed"}
     broken = shops[0].account_id
-    real = rescoring.rescore_accounts
+    real = scoring_services.rescore_accounts  # what rescoring imported
 
     def failing(uow: Any, policies: Any, ids: list[int], trigger: str) -> int:
         if broken in ids:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.messages import Button, Reply
 from credit_domain.bootstrap import Domain
 from credit_domain.clock import FrozenClock
 from tests.handlers.apps import (
@@ -210,10 +211,9 @@ def test_the_form_submits_like_a_typed_request(talk: TestPlatform, domain: Domai
     assert shown["Attachments"] == "https://files.example/license.pdf"
 
 
-def button_for_form(reply: object) -> object:
-    from bot.messages import Button
-
-    form = reply.form  # type: ignore[attr-defined]
+def button_for_form(reply: Reply) -> Button:
+    form = reply.form
+    assert form is not None
     return Button("submit", form.action_id, dict(form.value))
 
 

@@ -5,8 +5,11 @@ import datetime as dt
 
 import pytest
 
+from bot.messages import Card
 from credit_domain.access import Actor
+from credit_domain.analytics.report import KpiReport
 from credit_domain.analytics.services import KpiQuery, run_kpis
+from credit_domain.bootstrap import Domain
 from credit_domain.errors import InvalidInput
 from handlers.dashboard import (
     DRILL_ACTION,
@@ -27,13 +30,19 @@ class Links:
         return f"/charts/aging.png?{scope}&{as_of}&{locale}"
 
 
+def first_section_lines(card: Card) -> list[str]:
+    text = card.sections[0].text
+    assert text is not None
+    return text.splitlines()
+
+
 @pytest.fixture
-def report(domain):
+def report(domain: Domain) -> KpiReport:
     build_book(domain)
     return run_kpis(domain, Actor.system(), KpiQuery("bu:IND"))
 
 
-def test_summary_card_with_drill_buttons(report) -> None:
+def test_summary_card_with_drill_buttons(report: KpiReport) -> None:
     card = summary_card(report, "zh_CN", Links())
     fields = {f.label: f.value for f in card.fields}
     assert card.title == "信用看板 · 工业品事业部"
@@ -45,7 +54,8 @@ def test_summary_card_with_drill_buttons(report) -> None:
     assert drills[0].value == {"scope": "bu:IND,region:EAST", "as_of": "2026-03-02",
                                "months": "3"}
     assert query_from_drill(drills[0].value) == KpiQuery("bu:IND,region:EAST", TODAY, 3)
-    assert card.image is not None and card.image.url.startswith("/charts/aging.png?bu:IND")
+    assert card.image is not None and card.image.url is not None
+    assert card.image.url.startswith("/charts/aging.png?bu:IND")
     assert any(b.url and b.url.startswith("/page?bu:IND") for b in card.buttons)
     assert fields["待审批申请"] == "0"
     assert "审批流程尚未安装" not in (card.footer or "")
@@ -54,17 +64,17 @@ def test_summary_card_with_drill_buttons(report) -> None:
     assert english.title == "Credit dashboard · IND unit" and english.image is None
 
 
-def test_ranked_lists(report) -> None:
+def test_ranked_lists(report: KpiReport) -> None:
     aging = aging_card(report, "en")
-    lines = aging.sections[0].text.splitlines()
+    lines = first_section_lines(aging)
     assert lines[0].startswith("1. 乙贸易有限公司: over 90 days ¥15,000.00")
     assert lines[1].startswith("2. 甲精密机械有限公司") and "82 days past due" in lines[1]
     assert [f.value for f in aging.fields] == ["¥186,000.00", "¥20,000.00", "¥0.00",
                                                "¥20,000.00", "¥15,000.00"]
-    overdue = overdue_card(report, "zh_CN").sections[0].text.splitlines()
+    overdue = first_section_lines(overdue_card(report, "zh_CN"))
     assert overdue == ["1. 甲精密机械有限公司（王芳）：¥40,000.00，逾期 82 天",
                        "2. 乙贸易有限公司（王芳）：¥15,000.00，逾期 122 天"]
-    top = top_exposure_card(report, "en").sections[0].text.splitlines()
+    top = first_section_lines(top_exposure_card(report, "en"))
     assert top[0] == "1. 丙电子科技有限公司: ¥220,000.00 of ¥200,000.00 (110.0%)"
 
 

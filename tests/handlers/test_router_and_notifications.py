@@ -29,7 +29,7 @@ def test_matching_words_multiword_and_glued_chinese() -> None:
     assert r.match("my things")[0].name == "my"  # type: ignore[index]
     assert r.match("我的申请")[0].name == "my applications"  # type: ignore[index]
     assert r.match("额度华为技术") [1] == "华为技术"  # type: ignore[index]
-    assert r.match("／额度 华为")[1] == "华为"  # type: ignore[index]  full-width slash
+    assert r.match("／额度 华为")[1] == "华为"  # type: ignore[index]  # full-width slash
     assert r.match("creditworthy") is None  # an English word needs its space
 
 

@@ -109,6 +109,12 @@ def sent(domain: Domain, kind: str | None = None) -> list[OutboxMessage]:
         return list(s.scalars(stmt))
 
 
+def dedupe_key(m: OutboxMessage) -> str:
+    """The message's dedupe key; every message these tests look at has one."""
+    assert m.dedupe_key is not None
+    return m.dedupe_key
+
+
 def recipients(messages: list[OutboxMessage]) -> Counter[str]:
     """person:<id> / #channel → number of messages."""
     return Counter(f"#{m.channel}" if m.channel else f"person:{m.person_id}" for m in messages)

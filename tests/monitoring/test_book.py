@@ -24,7 +24,7 @@ M = Decimal
 def test_positions_agree_with_exposure_and_the_dashboards_aging(any_domain: Domain) -> None:
     book = build_book(any_domain)
     with any_domain.uow() as uow:  # a closed account is no longer watched
-        uow.session.get(CreditAccount, book.d).status = AccountStatus.CLOSED
+        uow.session.get_one(CreditAccount, book.d).status = AccountStatus.CLOSED
         uow.commit()
     in_ind = CreditAccount.business_unit_id == book.ind
     with any_domain.read() as s:
@@ -52,7 +52,7 @@ def test_positions_agree_with_exposure_and_the_dashboards_aging(any_domain: Doma
     a = book_positions[0]  # by hand: see tests/analytics_book.py
     assert a.effective_limit == M("120000.00")  # 100,000 + the temporary 20,000
     assert a.receivables == M("76000.00") and a.exposure == M("83000.00")  # + order + delivery
-    assert a.current == M("36000.00") and a.past_due == (M("20000.00"), 0, M("20000.00"), 0)
+    assert a.current == M("36000.00") and a.past_due == (M("20000.00"), M(0), M("20000.00"), M(0))
     assert (a.overdue, a.oldest_due) == (M("40000.00"), dt.date(2025, 12, 10))
     assert a.percent == M("69.2") and a.status == AccountStatus.ACTIVE
     b = book_positions[1]

@@ -46,7 +46,7 @@ def test_place_and_release_are_audited_idempotent_and_authorised(any_domain: Dom
         assert not release_hold(uow, acc, "again", finance).changed
         uow.commit()
     with any_domain.read() as s:
-        account = s.get(CreditAccount, acc)
+        account = s.get_one(CreditAccount, acc)
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("hold.%"))
                             .order_by(AuditEvent.id)).all()
     assert account.status == AccountStatus.ACTIVE and account.hold_reason is None

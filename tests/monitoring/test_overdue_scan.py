@@ -108,18 +108,18 @@ def test_overdue_beyond_tolerance_puts_the_account_on_hold(any_domain: Domain,
     clock.advance(days=61)  # 60 days late: at the tolerance, not beyond it
     run(any_domain, "overdue-scan")
     with any_domain.read() as s:
-        assert s.get(CreditAccount, late).status == AccountStatus.ACTIVE
+        assert s.get_one(CreditAccount, late).status == AccountStatus.ACTIVE
 
     clock.advance(days=1)
     report = run(any_domain, "overdue-scan")
     assert report.counts["accounts put on hold beyond tolerance"] == 1
     with any_domain.read() as s:
-        account = s.get(CreditAccount, late)
+        account = s.get_one(CreditAccount, late)
         assert account.status == AccountStatus.ON_HOLD
         assert "61" in (account.hold_reason or "") and account.hold_since == clock.now()
         audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "hold.placed")).one()
         assert audit.entity_id == str(late) and audit.actor_label == "system:scheduler"
-        assert s.get(CreditAccount, fine).status == AccountStatus.ACTIVE
+        assert s.get_one(CreditAccount, fine).status == AccountStatus.ACTIVE
     held = [e for e in events if isinstance(e, HoldChanged)]
     assert [(e.account_id, e.on_hold) for e in held] == [(late, True)]
     hold_alerts = sent(any_domain, "alert.credit_hold")
@@ -145,7 +145,7 @@ def test_overdue_amount_above_tolerance_holds_too(domain: Domain, clock: FrozenC
     add_invoice(domain, big, "99.99", due=DAY0 - dt.timedelta(days=200))  # a residue
     run(domain, "overdue-scan")
     with domain.read() as s:
-        account = s.get(CreditAccount, big)
+        account = s.get_one(CreditAccount, big)
     assert account.status == AccountStatus.ON_HOLD
     # The amount criterion (the residue below ignore_below counts neither days nor amount);
     # the reason is written in the business unit's language.
@@ -195,7 +195,7 @@ def test_dry_run_reports_everything_and_changes_nothing(domain: Domain,
     assert sorted(c.action for c in report.changes) == ["hold.placed", "score.changed"]
     assert sent(domain) == []
     with domain.read() as s:
-        assert s.get(CreditAccount, late).status == AccountStatus.ACTIVE
+        assert s.get_one(CreditAccount, late).status == AccountStatus.ACTIVE
         assert s.scalars(select(JobRun)).all() == []
     assert len(run(domain, "overdue-scan").changes) == 0  # a real run then does it all
     assert len(sent(domain)) == len(report.messages)  # what the dry run said it would send

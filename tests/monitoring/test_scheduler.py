@@ -141,19 +141,19 @@ def test_two_schedulers_and_two_dispatchers_deliver_each_alert_once(
 
         workers = [threading.Thread(target=deliver, args=(d,)) for d in dispatchers]
         try:
-            for s in schedulers:
-                s.start()
+            for scheduler in schedulers:
+                scheduler.start()
             for w in workers:
                 w.start()
             time.sleep(3.5)
         finally:
-            for s in schedulers:
-                s.shutdown()
+            for scheduler in schedulers:
+                scheduler.shutdown()
             stop.set()
             for w in workers:
                 w.join(30)
-        for d in dispatchers:
-            d.drain()
+        for dispatcher in dispatchers:
+            dispatcher.drain()
         counted = job_runs(domains[0], "count")
         ticks = [r.scheduled_for for r in counted]
         assert len(counted) >= 2 and len(set(ticks)) == len(ticks)

@@ -2,6 +2,7 @@
 the last valid day the limit is expired, audited and the account re-evaluated."""
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -40,11 +41,11 @@ def test_notice_then_expiry_with_exposure_re_evaluated(any_domain: Domain,
     assert {m.person_id for m in expired} == {org.seller, org.admin}
     assert expired[0].payload["severity"] == "warning"  # 150,000 on a 100,000 limit now
     with any_domain.read() as s:
-        assert s.get(TemporaryLimit, limit_id).status == TemporaryLimitStatus.EXPIRED
+        assert s.get_one(TemporaryLimit, limit_id).status == TemporaryLimitStatus.EXPIRED
         audit = s.scalars(select(AuditEvent).where(
             AuditEvent.action == "temporary_limit.expired")).one()
         assert '"available":"-50000.00"' in (audit.after or "")
         exposure = account_exposure(s, acc, END + dt.timedelta(days=1))
     assert exposure.effective_limit == 100_000
     changed = [e for e in events if isinstance(e, LimitChanged)]
-    assert [(e.old_limit, e.new_limit) for e in changed] == [(180_000, 100_000)]
+    assert [(e.old_limit, e.new_limit) for e in changed] == [(Decimal(180_000), Decimal(100_000))]

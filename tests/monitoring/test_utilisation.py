@@ -14,7 +14,15 @@ from credit_domain.ledger.models import Order
 from credit_domain.monitoring.policy import UtilisationRules
 from credit_domain.monitoring.utilisation import next_state
 from tests.factories import World
-from tests.monitoring.helpers import add_account, in_uow, make_org, recipients, run, sent
+from tests.monitoring.helpers import (
+    add_account,
+    dedupe_key,
+    in_uow,
+    make_org,
+    recipients,
+    run,
+    sent,
+)
 
 
 def set_exposure(domain: Domain, account_id: int, amount: int) -> None:
@@ -32,7 +40,7 @@ def alerts(domain: Domain) -> list[str]:
     """The crossings alerted so far, in order (one entry per alert, not per recipient)."""
     keys = []
     for m in sent(domain, "alert.utilisation"):
-        key = m.dedupe_key.split("|")[0]
+        key = dedupe_key(m).split("|")[0]
         if key not in keys:
             keys.append(key)
     return [k.split(":", 2)[2] for k in keys]  # "threshold:episode"
@@ -56,7 +64,7 @@ def test_each_crossing_alerts_once_and_again_after_falling_back(
         run(any_domain, "utilisation")  # a rerun adds nothing
         assert alerts(any_domain) == expected, exposure
 
-    at_100 = [m for m in sent(any_domain) if m.dedupe_key.startswith(f"utilisation:{acc}:100")]
+    at_100 = [m for m in sent(any_domain) if dedupe_key(m).startswith(f"utilisation:{acc}:100")]
     assert recipients(at_100) == {f"person:{org.seller}": 1, f"person:{org.manager}": 1,
                                   f"person:{org.finance}": 1, "#credit-alerts": 1}
     assert at_100[0].payload["severity"] == "urgent"

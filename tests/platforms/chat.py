@@ -36,7 +36,7 @@ class Chat(Protocol):
 
     def card(self, user: str, label: str) -> dict[str, Any]: ...
 
-    def tap(self, user: str, label: str) -> None: ...
+    def tap(self, user: str, label: str) -> object: ...  # WeCom: the callback's answer
 
 
 def wait_texts(chat: Chat, user: str, n: int = 1, timeout: float = 8.0) -> list[str]:

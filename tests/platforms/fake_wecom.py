@@ -104,8 +104,9 @@ class FakeWeCom:
                         and time.monotonic() - earlier[0] < interval):
                     self.duplicates += 1  # as WeCom: accepted, not shown again
                     return {**OK, "msgid": earlier[1]}
-                answer = {**OK, "msgid": f"msg-{next(self._ids)}"}
-                self.seen[fingerprint] = (time.monotonic(), answer["msgid"])
+                msgid = f"msg-{next(self._ids)}"
+                answer = {**OK, "msgid": msgid}
+                self.seen[fingerprint] = (time.monotonic(), msgid)
                 if body.get("msgtype") == "template_card":
                     card = body["template_card"]
                     if card.get("card_type") != "button_interaction" or not card.get(

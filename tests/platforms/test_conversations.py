@@ -4,19 +4,24 @@ handlers, the real outbox and notifier. What a salesperson or an approver would 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import httpx
 import pytest
 
 from bot.messages import Button, Card, CardAction, Field, Reply
 from credit_domain.i18n import Text
-from handlers.router import Context, RenderContext
+from handlers.router import Context, RenderContext, Router
 from tests.platforms.chat import Chat, settle, wait_texts
 from tests.platforms.conftest import Platforms
 from tests.platforms.fake_server import wait_for
 
 
 def chat_on(platforms: Platforms, name: str) -> Chat:
-    return {"wecom": platforms.wecom, "dingtalk": platforms.dingtalk,
-            "dingtalk-http": platforms.dingtalk_http}[name]
+    chats: dict[str, Chat] = {"wecom": platforms.wecom, "dingtalk": platforms.dingtalk,
+                              "dingtalk-http": platforms.dingtalk_http}
+    return chats[name]
 
 
 ALL = ["wecom", "dingtalk", "dingtalk-http"]
@@ -80,7 +85,7 @@ HUADONG = "杭州华东精密机械有限公司 · 工业品事业部"
 HUAXIN = "苏州华信电子科技有限公司 · 工业品事业部"
 
 
-def choice_card(chat: Chat, label: str) -> dict[str, object]:
+def choice_card(chat: Chat, label: str) -> dict[str, Any]:
     """吴磊 asks for "华" and gets a card to choose among his customers."""
     chat.say("wulei", "额度 华")
     wait_texts(chat, "wulei")
@@ -143,7 +148,7 @@ def test_a_double_tap_on_wecom_is_handled_once(platforms: Platforms) -> None:
 
 # -- a decision with a reason, on each platform (scratch handlers in the shape of approvals) -
 @pytest.fixture
-def decisions(registry):  # type: ignore[no-untyped-def]
+def decisions(registry: Router) -> list[tuple[str, str, str]]:
     """``test.request`` sends a card keyed ``request:7`` with 同意 / 驳回 (驳回 needs a
     reason); each decision replaces the card with the outcome and who decided."""
     router = registry
@@ -161,7 +166,7 @@ def decisions(registry):  # type: ignore[no-untyped-def]
     def request(ctx: Context, args: object) -> Reply:
         return Reply(card=card())
 
-    def decide(outcome: str):  # type: ignore[no-untyped-def]
+    def decide(outcome: str) -> Callable[[Context, CardAction], Reply]:
         def handler(ctx: Context, action: CardAction) -> Reply:
             decided.append((outcome, ctx.actor.name, action.form.get("reason", "")))
             return Reply(card=card(f"{outcome} · {ctx.actor.name}"), replace_original=True)
@@ -234,7 +239,7 @@ def test_an_alert_reaches_a_wecom_user_a_wecom_group_and_a_signed_dingtalk_group
 
 
 @pytest.fixture
-def keyed_card(registry):  # type: ignore[no-untyped-def]
+def keyed_card(registry: Router) -> None:
     """An outbox kind ``test.card``: a card keyed by ``key`` with a 同意 button, or (with
     ``outcome``) the same card decided, replacing the one sent before."""
 
@@ -314,6 +319,7 @@ def test_an_application_is_approved_on_the_platforms_card(platforms: Platforms,
     told = wait_for(lambda: [t for t in chat.texts("wangfang") if number in t and "批准" in t])
     assert told
     if where == "wecom":  # decided within the callback window: the passive reply greys it
+        assert isinstance(answer, httpx.Response)
         passive = platforms.wecom.passive(answer)
         assert passive is not None and passive["MsgType"] == "update_button"
         assert "已批准" in passive["Button"]["ReplaceName"]

@@ -3,6 +3,8 @@ refreshed when rejected, group-chat alerts, and failures the outbox can act on."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.messages import Card, Field, Reply
@@ -10,6 +12,7 @@ from bot.platform_support.tokens import TokenStore
 from bot.wecom.adapter import wecom_platform
 from bot.wecom.client import WeComApiError, WeComClient
 from bot.wecom.sender import WeComSender
+from credit_domain.clock import FrozenClock
 from credit_domain.orgs.models import Person, Platform, PlatformIdentity
 from credit_domain.outbox.port import DeliveryFailed
 from tests.platforms.conftest import WeComSetup
@@ -27,7 +30,7 @@ def client_for(w: WeComSetup, domain: object) -> WeComClient:
                        tokens=TokenStore(domain))  # type: ignore[arg-type]
 
 
-def test_every_process_uses_the_one_stored_token(wecom: WeComSetup, make_runtime) -> None:
+def test_every_process_uses_the_one_stored_token(wecom: WeComSetup, make_runtime: Any) -> None:
     sender_of(wecom).send_direct("zhangsan", Reply(text="one"))
     other_process = make_runtime()  # same database, its own memory
     client_for(wecom, other_process.domain).call(
@@ -47,7 +50,8 @@ def test_an_expired_token_is_refreshed_once_and_the_message_sent_once(
     assert [m["text"]["content"] for m in wecom.fake.sent] == ["before", "after"]
 
 
-def test_a_token_near_its_expiry_is_replaced_before_use(wecom: WeComSetup, clock) -> None:
+def test_a_token_near_its_expiry_is_replaced_before_use(wecom: WeComSetup,
+                                                        clock: FrozenClock) -> None:
     sender = sender_of(wecom)
     sender.send_direct("zhangsan", Reply(text="now"))
     clock.advance(seconds=7200 - 60)
@@ -69,7 +73,7 @@ def test_an_unknown_user_is_a_permanent_failure(wecom: WeComSetup) -> None:
     assert failed.value.permanent
 
 
-def test_an_unreachable_wecom_is_a_temporary_failure(wecom: WeComSetup, make_runtime) -> None:
+def test_an_unreachable_wecom_is_a_temporary_failure(wecom: WeComSetup, make_runtime: Any) -> None:
     rt = make_runtime()
     client = WeComClient(corp_id="c", agent_id=1, secret="s", api_url="http://127.0.0.1:9/",
                          tokens=TokenStore(rt.domain), timeout=2)

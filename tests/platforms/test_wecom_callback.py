@@ -4,6 +4,7 @@ answers and API calls as WeCom (the fake) received them."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bot.messages import Button, Card, CardAction, Command, Field, Reply
 from bot.wecom.adapter import wecom_platform
 from bot.wecom.crypto import CallbackRejected, WeComCrypto
+from credit_domain.clock import FrozenClock
 from tests.platforms.conftest import Recorder, WeComSetup, aes_key
 from tests.platforms.fake_server import wait_for
 from tests.platforms.fake_wecom import WeComCaller
@@ -78,7 +80,7 @@ def test_the_sample_altered_in_any_way_is_rejected(change: str) -> None:
         WeComCrypto(SAMPLE_TOKEN, SAMPLE_KEY, corp).decrypt(body.encode(), *query.values())
 
 
-def test_url_verification_through_the_endpoint_with_the_sample(make_runtime) -> None:
+def test_url_verification_through_the_endpoint_with_the_sample(make_runtime: Any) -> None:
     from bot.web.app import create_app
     from tests.platforms.fake_server import ServedApp
 
@@ -247,7 +249,7 @@ def test_a_code_the_platform_no_longer_honours_falls_back_to_a_new_message(
     assert platform.sender.update_card(decided_card()) == {"updated": 0, "resent": 1}
 
 
-def test_a_code_older_than_72_hours_is_not_used(wecom: WeComSetup, clock) -> None:
+def test_a_code_older_than_72_hours_is_not_used(wecom: WeComSetup, clock: FrozenClock) -> None:
     platform = wecom_platform(wecom.runtime)
     assert platform is not None and platform.sender is not None
     send_card(wecom)

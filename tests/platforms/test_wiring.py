@@ -3,6 +3,8 @@ platforms, and the seam the conversation pipeline plugs into."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from bot.messages import Reply
@@ -13,7 +15,7 @@ from tests.platforms.conftest import Recorder, WeComSetup, aes_key
 from tests.platforms.fake_server import ServedApp
 
 
-def test_nothing_platform_specific_without_credentials(make_runtime) -> None:
+def test_nothing_platform_specific_without_credentials(make_runtime: Any) -> None:
     rt = make_runtime()
     assert platform_senders(rt) == {} and inbound_handler(rt) is not_connected
     with ServedApp(create_app(rt)) as served:
@@ -21,7 +23,7 @@ def test_nothing_platform_specific_without_credentials(make_runtime) -> None:
         assert httpx.post(f"{served.url}/dingtalk/callback").status_code in (404, 405)
 
 
-def test_a_callback_without_api_credentials_still_verifies(make_runtime) -> None:
+def test_a_callback_without_api_credentials_still_verifies(make_runtime: Any) -> None:
     rt = make_runtime(wecom_corp_id="wwcorp", wecom_token="t", wecom_encoding_aes_key=aes_key(),
                       dingtalk_client_id="dingapp", dingtalk_token="t", dingtalk_aes_key=aes_key())
     assert platform_senders(rt) == {}
@@ -46,7 +48,7 @@ def test_the_pipeline_plugs_in_once_for_every_platform(wecom: WeComSetup, record
 
 
 def test_credentials_alone_join_both_platforms_to_the_conversations_and_the_notifier(
-        make_runtime) -> None:
+        make_runtime: Any) -> None:
     from bot.delivery import outlets
     from bot.platform_support.conversations import SenderOutlet
 
@@ -70,7 +72,7 @@ def test_credentials_alone_join_both_platforms_to_the_conversations_and_the_noti
         assert outlet.capabilities.buttons_call_back and not outlet.capabilities.forms
 
 
-def test_without_a_way_back_cards_are_not_offered_as_tappable(make_runtime) -> None:
+def test_without_a_way_back_cards_are_not_offered_as_tappable(make_runtime: Any) -> None:
     """WeCom without its callback URL, DingTalk without Stream mode: a tapped button would
     reach nobody, so the platforms say their buttons do not call back (the pipeline then
     numbers a card's choices and the person answers with a number)."""

@@ -4,6 +4,7 @@ exposure, and sequences of reservations never exceed what was available."""
 import datetime as dt
 import itertools
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,7 +32,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 
 @SETTINGS
 @given(ledger=ledgers)
-def test_exposure_is_the_sum_of_its_categories(domain: Domain, ledger: dict) -> None:
+def test_exposure_is_the_sum_of_its_categories(domain: Domain, ledger: dict[str, Any]) -> None:
     with domain.uow() as uow:
         w = World(uow.session, uow.now())
         n = next(_n)

@@ -8,6 +8,7 @@ import csv
 import itertools
 import pathlib
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, example, given, settings
@@ -27,7 +28,7 @@ SYSTEM = Actor.system("test")
 _numbers = itertools.count(1)
 
 # Each defect: what a person gets wrong in one row, and the column the report should name.
-DEFECTS = {
+DEFECTS: dict[str, tuple[str, Callable[[list[str]], list[str]]]] = {
     "no number": ("发票号", lambda row: ["", *row[1:]]),
     "bad amount": ("金额", lambda row: [*row[:2], "一点钱", *row[3:]]),
     "negative": ("金额", lambda row: [*row[:2], "-5", *row[3:]]),

@@ -71,7 +71,7 @@ def test_the_demo_sign_in_refuses_every_real_platform_unless_forced(platform: di
     from bot.settings import Settings
 
     def settings(**extra: Any) -> Settings:
-        return Settings(_env_file=None, **platform, **extra)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **platform, **extra)
 
     refused = settings(emulator=True).unsafe_emulator()
     assert refused is not None and "CREDITBOT_EMULATOR=0" in refused

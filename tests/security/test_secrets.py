@@ -27,8 +27,10 @@ from sqlalchemy import select
 from bot.observability import configure_logging
 from bot.web.app import create_app
 from credit_domain.apikeys.services import create_key, revoke_key
+from credit_domain.orgs.models import Role
 from credit_domain.orgs.people import link_identity
 from credit_domain.outbox.models import OutboxMessage
+from handlers.router import Router
 from tests.factories import World
 from tests.platforms.fake_server import ServedApp
 
@@ -111,7 +113,7 @@ def test_failing_platform_calls_leak_no_secret(make_runtime: Any, broken: str, t
     with rt.domain.uow() as uow:
         w = World(uow.session, uow.now())
         bu = w.business_unit("IND")
-        person = w.person("王芳", (bu, "salesperson", None))
+        person = w.person("王芳", (bu, Role.SALESPERSON, None))
         uow.session.flush()
         for platform, user in (("slack", "U024BE7LH"), ("wecom", "wangfang"),
                                ("dingtalk", "wangfang")):
@@ -214,7 +216,7 @@ def test_a_traceback_through_the_masker_hides_every_configured_secret(
 
 
 def test_a_handler_crash_tells_the_person_nothing_secret(domain: Any, seeded: Any,
-                                                        registry: Any,
+                                                        registry: Router,
                                                         production_logs: Any) -> None:
     from tests.handlers.platform import TestPlatform
 

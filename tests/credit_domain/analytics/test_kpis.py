@@ -29,13 +29,14 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from credit_domain.access import Actor, load_actor
 from credit_domain.accounts.exposure import exposures
 from credit_domain.analytics import services
 from credit_domain.analytics.extensions import FigureContext, figures
 from credit_domain.analytics.facts import Period, account_facts, totals_columns
-from credit_domain.analytics.report import ExtraFigure
+from credit_domain.analytics.report import ExtraFigure, KpiReport
 from credit_domain.analytics.scope import Scope, resolve
 from credit_domain.analytics.services import KpiQuery, run_kpis
 from credit_domain.analytics.tables import report_tables
@@ -48,7 +49,7 @@ M = Decimal
 
 
 def kpis(domain: Domain, scope: str = "", *, as_of: dt.date | None = None, months: int = 3,
-         person: int | None = None):
+         person: int | None = None) -> KpiReport:
     if person is None:
         actor = Actor.system()
     else:
@@ -215,7 +216,7 @@ def test_pending_applications_wait_for_their_extension(any_domain: Domain) -> No
     figures(any_domain).pop("pending_applications")  # as if the workflow were not installed
     assert kpis(any_domain).unavailable == ("pending_applications",)
 
-    def pending(session, ctx: FigureContext):
+    def pending(session: Session, ctx: FigureContext) -> list[ExtraFigure]:
         assert ctx.as_of == TODAY
         return [ExtraFigure("pending_applications", Text("Pending applications"), 3)]
 

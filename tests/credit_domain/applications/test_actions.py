@@ -68,7 +68,7 @@ def test_countersign_needs_every_approver(domain: Domain) -> None:
     done = act(org, "finance2", approve, app.id)
     assert done.status == ApplicationStatus.APPROVED
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("2000000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("2000000.00")
 
 
 def test_countersign_fails_on_any_rejection(domain: Domain) -> None:
@@ -154,7 +154,7 @@ def test_withdrawal_before_the_decision_changes_no_limit(domain: Domain) -> None
         act(org, "manager", approve, app.id)
     assert err.value.outcome == "withdrawn" and err.value.decided_by == "王芳"
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("100000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("100000.00")
 
 
 def test_no_withdrawal_after_the_final_decision(domain: Domain) -> None:

@@ -44,6 +44,7 @@ def test_simultaneous_or_sign_decisions_have_one_winner(any_domain: Domain,
     with any_domain.read() as s:
         step_id = s.scalar(select(StepAssignment.step_id).where(
             StepAssignment.application_id == app.id, StepAssignment.status == "pending"))
+    assert step_id is not None
     results = race(org, app.id, step_id)
     losers = [r for r in results if isinstance(r, AlreadyDecided)]
     winners = [r for r in results if isinstance(r, Application)]
@@ -58,7 +59,7 @@ def test_simultaneous_or_sign_decisions_have_one_winner(any_domain: Domain,
             StepAssignment.status.in_(("approved", "rejected")))).all()
         entries = s.scalar(select(func.count()).select_from(TimelineEntry).where(
             TimelineEntry.action.in_(("approved", "rejected")), TimelineEntry.step_id == step_id))
-        limit = s.get(CreditAccount, org.account_id).credit_limit
+        limit = s.get_one(CreditAccount, org.account_id).credit_limit
     assert len(decided) == 1 and entries == 1
     assert limit == (Decimal("150000.00") if winner.status == "approved"
                      else Decimal("100000.00"))
@@ -94,8 +95,8 @@ def test_a_failing_notification_write_rolls_the_decision_back(
         act(org, "manager", approve, app.id)
     monkeypatch.undo()
     with domain.read() as s:
-        assert s.get(Application, app.id).status == "pending"
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("20000.00")
+        assert s.get_one(Application, app.id).status == "pending"
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("20000.00")
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == audits
         assert s.scalar(select(StepAssignment.status).where(
             StepAssignment.application_id == app.id)) == "pending"

@@ -55,7 +55,7 @@ def test_submission_takes_a_snapshot_and_asks_the_first_step(domain: Domain,
     org = build_org(domain)
     with domain.uow() as uow:
         w = World(uow.session, uow.now())
-        acc = uow.session.get(CreditAccount, org.account_id)
+        acc = uow.session.get_one(CreditAccount, org.account_id)
         w.invoice(acc, "30000.00", issued=dt.date(2026, 1, 1))  # overdue by March
         w.order(acc, "10000.00")
         uow.commit()
@@ -92,14 +92,15 @@ def test_middle_request_walks_manager_then_finance_and_raises_the_limit(
     assert pending(org, app.id) == [("张伟", 2), ("黄磊", 2)]  # or-sign: either finance manager
     assert recipients(org, "application.progress") == ["王芳"]
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("100000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("100000.00")
     done = act(org, "finance2", approve, app.id)
     assert done.status == ApplicationStatus.APPROVED
     with domain.read() as s:
-        account = s.get(CreditAccount, org.account_id)
+        account = s.get_one(CreditAccount, org.account_id)
         assert account.credit_limit == Decimal("150000.00") and account.version == 2
         decided = find_application(s, app.number)
         record = decided.decision
+        assert record is not None
         assert verify_chains(s).ok
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert record["outcome"] == "approved" and record["decided_by"] == "黄磊"
@@ -132,7 +133,7 @@ def test_small_request_is_decided_by_the_sales_manager_alone(domain: Domain) -> 
     assert app.route == "small" and steps(org, app.id) == [(1, 1, "sales_manager", "pending")]
     act(org, "manager", approve, app.id)
     with domain.read() as s:
-        account = s.get(CreditAccount, org.account_id)
+        account = s.get_one(CreditAccount, org.account_id)
     assert account.credit_limit == Decimal("30000.00") and account.payment_terms_days == 45
 
 
@@ -157,7 +158,7 @@ def test_a_lower_limit_goes_to_finance_only(domain: Domain) -> None:
     assert app.route == "decrease" and [s[2] for s in steps(org, app.id)] == ["finance_manager"]
     act(org, "finance", approve, app.id)
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("200000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("200000.00")
 
 
 def test_rejection_needs_a_reason_and_changes_no_limit(domain: Domain,
@@ -171,7 +172,7 @@ def test_rejection_needs_a_reason_and_changes_no_limit(domain: Domain,
     assert steps(org, app.id) == [(1, 1, "sales_manager", "rejected"),
                                   (1, 2, "finance_manager", "cancelled")]
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("100000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("100000.00")
     assert isinstance(events[-1], ApplicationDecided) and events[-1].outcome == "rejected"
     msg = outbox(org, "application.rejected")[0]
     assert Text.from_json(msg.payload["lines"][0]).render("en") == "Reason: 逾期未清"
@@ -191,7 +192,7 @@ def test_the_same_approval_twice_changes_state_once(domain: Domain) -> None:
     assert err.value.localized("zh_CN") == f"{app.number} 已由 李强 于 09:00 批准。"
     assert len(outbox(org)) == before
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("30000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("30000.00")
 
 
 def test_temporary_limit_is_active_for_its_window(domain: Domain) -> None:
@@ -212,7 +213,7 @@ def test_released_order_becomes_exposure(domain: Domain) -> None:
     org = build_org(domain)
     with domain.uow() as uow:
         w = World(uow.session, uow.now())
-        order = w.order(uow.session.get(CreditAccount, org.account_id), "130000.00",
+        order = w.order(uow.session.get_one(CreditAccount, org.account_id), "130000.00",
                         status=OrderStatus.BLOCKED, external_id="SO-77")
         uow.commit()
     app = submit_as(org, kind="order_release", amount=None, order_external_id="SO-77")
@@ -222,14 +223,14 @@ def test_released_order_becomes_exposure(domain: Domain) -> None:
         assert account_exposure(s, org.account_id, dt.date(2026, 3, 2)).open_orders == 0
     act(org, "finance", approve, app.id)
     with domain.read() as s:
-        assert s.get(Order, order.id).status == OrderStatus.RELEASED
+        assert s.get_one(Order, order.id).status == OrderStatus.RELEASED
         assert account_exposure(s, org.account_id, dt.date(2026, 3, 2)).open_orders == (
             Decimal("130000.00"))
 
 
 def test_bad_requests_are_refused_with_a_reason(domain: Domain) -> None:
     org = build_org(domain)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"kind": "initial", "amount": 50_000}, "already has a limit"),
         ({"kind": "increase", "amount": 100_000}, "already the limit"),
         ({"kind": "loan"}, "Unknown application type"),

@@ -63,7 +63,7 @@ def test_a_rule_approving_applies_the_effect_and_tells_the_approvers(domain: Dom
         decide_by_rule(uow, app.id, "approved", "连续 3 笔按时回款", "on_time_payer")
         uow.commit()
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("150000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("150000.00")
     assert recipients(org, "application.no_longer_pending") == ["李强"]
     with pytest.raises(AlreadyDecided) as err, domain.uow() as uow:
         decide_by_rule(uow, app.id, "rejected", "again", "on_time_payer")
@@ -116,4 +116,4 @@ def test_a_suggestion_submitted_at_once_is_routed_by_the_account_team(domain: Do
     act(org, "manager", approve, app.id)
     act(org, "finance", approve, app.id)
     with domain.read() as s:
-        assert s.get(CreditAccount, org.account_id).credit_limit == Decimal("180000.00")
+        assert s.get_one(CreditAccount, org.account_id).credit_limit == Decimal("180000.00")

@@ -24,6 +24,7 @@ from credit_domain.orgs.models import Person, Role, RoleAssignment
 from credit_domain.outbox.models import OutboxMessage
 from credit_domain.rules.models import RuleFiring
 from credit_domain.scoring.services import latest_score
+from credit_domain.unit_of_work import UnitOfWork
 from credit_domain.workflow_hooks import DECIDE_APPLICATION, OPEN_APPLICATION
 from tests.credit_domain.test_order_check import check, lifecycle
 from tests.integration_world import TODAY, Shop, make_shop, money, push
@@ -118,8 +119,9 @@ def test_three_on_time_payments_suggest_a_limit_increase_once(domain: Domain) ->
          received_on="2026-02-15")  # a fourth: the cooldown keeps it quiet
     assert len(firings(domain)) == 1 and len(applications(domain)) == 1
     with domain.read() as s:
-        assert s.get(CreditAccount, shop.account_id).grade == latest_score(  # type: ignore[union-attr]
-            s, shop.account_id).grade  # type: ignore[union-attr]
+        account, score = s.get(CreditAccount, shop.account_id), latest_score(s, shop.account_id)
+        assert account is not None and score is not None
+        assert account.grade == score.grade
 
 
 def test_the_suggestion_asks_for_the_scorecards_limit_when_it_is_higher(domain: Domain) -> None:
@@ -139,7 +141,12 @@ def test_the_suggestion_asks_for_the_scorecards_limit_when_it_is_higher(domain: 
 def test_the_suggestion_reaches_the_workflow_port(domain: Domain) -> None:
     shop = make_shop(domain, grade="BBB")
     opened: list[dict[str, Any]] = []
-    domain.ports[OPEN_APPLICATION] = lambda uow, **kw: opened.append(kw) or "APP-7"
+
+    def open_application(uow: UnitOfWork, **kw: Any) -> str:
+        opened.append(kw)
+        return "APP-7"
+
+    domain.ports[OPEN_APPLICATION] = open_application
     for n in range(1, 4):
         push(domain, shop.bu_id, "invoice", external_id=f"I-{n}", amount="100",
              issue_date="2026-01-01", due_date="2026-02-28")

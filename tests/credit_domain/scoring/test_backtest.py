@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from credit_domain.accounts.models import CreditAccount
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import InvalidInput
 from credit_domain.scoring.backtest import auc, backtest, ks
@@ -17,24 +18,25 @@ SINCE = days(-200)
 def test_auc_and_ks_by_hand() -> None:
     # pairs (good > bad): 3>1, 3>2, 4>1, 4>2, 4=4 (½), 5>1, 5>2, 5>4 → 7.5 of 9
     assert auc([3, 4, 5], [1, 2, 4]) == pytest.approx(7.5 / 9)
-    assert ks([3, 4, 5], [1, 2, 4]) == (pytest.approx(2 / 3), 2)
+    statistic, at_score = ks([3, 4, 5], [1, 2, 4])
+    assert statistic == pytest.approx(2 / 3) and at_score == 2
     assert auc([1, 2], [3, 4]) == 0.0
     assert auc([1], []) is None
 
 
-def _history(w: World, acc: object, *, late_before: bool, bad_after: bool) -> None:
+def _history(w: World, acc: CreditAccount, *, late_before: bool, bad_after: bool) -> None:
     """Monthly invoices for 11 months before SINCE (paid on time, or 60 days late), then
     monthly after SINCE, paid on time — except one left unpaid when ``bad_after``."""
     for k in range(11):
         issued = SINCE - dt.timedelta(days=330 - 30 * k)
         due = issued + dt.timedelta(days=30)
         paid = due + dt.timedelta(days=60 if late_before else 0)
-        paid_invoice(w, acc, 10000, issued=issued, paid=paid)  # type: ignore[arg-type]
+        paid_invoice(w, acc, 10000, issued=issued, paid=paid)
     for k in range(5):
         issued = SINCE + dt.timedelta(days=10 + 30 * k)
-        paid = None if (bad_after and k == 0) else issued + dt.timedelta(days=30)
-        paid_invoice(w, acc, 10000, issued=issued, paid=paid if paid and paid <= TODAY
-                     else None)  # type: ignore[arg-type]
+        settled = None if (bad_after and k == 0) else issued + dt.timedelta(days=30)
+        paid_invoice(w, acc, 10000, issued=issued, paid=settled if settled and settled <= TODAY
+                     else None)
 
 
 def test_backtest_on_a_generated_history_with_a_known_answer(any_domain: Domain) -> None:
@@ -42,7 +44,7 @@ def test_backtest_on_a_generated_history_with_a_known_answer(any_domain: Domain)
         w = World(uow.session, uow.now())
         bu = w.business_unit()
 
-        def account(name: str) -> object:
+        def account(name: str) -> CreditAccount:
             acc = w.account(w.customer(name), bu, limit=100000)
             acc.opened_on = days(-600)
             return acc
