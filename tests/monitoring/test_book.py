@@ -4,7 +4,7 @@ dashboard's, account by account, and the overdue scan reads only what it has not
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from credit_domain.accounts.exposure import exposures
 from credit_domain.accounts.models import AccountStatus, CreditAccount
@@ -17,6 +17,7 @@ from credit_domain.monitoring.book import positions
 from credit_domain.monitoring.policy import OverdueRules
 from tests.analytics_book import TODAY, build_book
 from tests.monitoring.helpers import add_account, add_invoice, make_org, run
+from tests.statements import recorded
 
 M = Decimal
 
@@ -81,10 +82,7 @@ def test_the_scan_reads_only_invoices_it_has_not_reported(domain: Domain,
     add_invoice(domain, account, 5_000, due=TODAY - dt.timedelta(days=40))
     add_invoice(domain, account, 6_000, due=TODAY - dt.timedelta(days=2))
     add_invoice(domain, account, 7_000, due=TODAY + dt.timedelta(days=5))
-    statements: list[tuple[str, tuple[object, ...]]] = []
-    event.listen(domain.engine, "before_cursor_execute",
-                 lambda conn, cur, stmt, params, *args: statements.append((stmt, params)))
-    with domain.read() as s:
+    with domain.read() as s, recorded(domain.engine) as statements:
         found = [i for account in overdue.unreported(s, org.bu, TODAY, OverdueRules())
                  for i in account]
         [(stmt, params)] = [q for q in statements if "overdue_reported" in q[0]]

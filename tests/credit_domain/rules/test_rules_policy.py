@@ -7,7 +7,6 @@ import hashlib
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
 from credit_domain.access import Actor
@@ -27,6 +26,7 @@ from credit_domain.unit_of_work import ActorRef
 from tests.credit_domain.rules.test_default_rules import firings, messages, publish
 from tests.credit_domain.test_order_check import check
 from tests.integration_world import make_shop, push
+from tests.statements import recorded
 
 LOUD = """
 rules:
@@ -181,56 +181,43 @@ def test_rules_see_the_account_as_it_was_before_any_of_them_acted(domain: Domain
     assert messages(domain)[-1][2].endswith("hold False, exposure ¥500.00")
 
 
-def test_a_rule_context_reads_the_account_only_when_asked_and_once(domain: Domain) -> None:
+def _a_checked_order(domain: Domain) -> OrderChecked:
+    """An account with ¥500.00 of exposure, and the event of a second order on it."""
     shop = make_shop(domain)
     check(domain, shop.bu_id, "SO-1", "500")
-    statements: list[str] = []
+    return OrderChecked(shop.bu_id, shop.account_id, "SO-2", Decimal("300.00"), True,
+                        Decimal("9500.00"))
 
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
 
+def test_a_rule_context_reads_the_account_only_when_asked_and_once(domain: Domain) -> None:
+    event = _a_checked_order(domain)
     with domain.uow() as uow:
-        event = OrderChecked(shop.bu_id, shop.account_id, "SO-2", Decimal("300.00"), True,
-                             Decimal("9500.00"))
-        at_hand = uow.session.get(CreditAccount, shop.account_id)  # as the engine has it
+        at_hand = uow.session.get(CreditAccount, event.account_id)  # as the engine has it
         assert at_hand is not None
-        sa_event.listen(domain.engine, "before_cursor_execute", seen)
-        try:
+        with recorded(domain.engine) as statements:
             ctx = build_context(uow.session, event, uow.now())
             assert (ctx["amount"], "exposure" in ctx) == (Decimal("300.00"), True)
             assert statements == []  # the event's own fields need no query
             assert ctx["exposure"] == Decimal("500.00") and statements
-            place_hold(uow, shop.account_id, "test", Actor.system("test"))
+            place_hold(uow, event.account_id, "test", Actor.system("test"))
             held = len(statements)
             assert ctx["on_hold"] is False  # taken once, before the hold
             assert ctx["available"] == Decimal("99500.00") and len(statements) == held
-        finally:
-            sa_event.remove(domain.engine, "before_cursor_execute", seen)
 
 
 def test_a_condition_on_the_grade_alone_reads_no_exposure(domain: Domain) -> None:
     """The default high-risk rule tests the score of every application submitted: the
     account's own fields answer it, without summing its receivables and orders; its figures
     are still all taken before any action (settle)."""
-    shop = make_shop(domain)
-    check(domain, shop.bu_id, "SO-1", "500")
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
+    event = _a_checked_order(domain)
     with domain.uow() as uow:
-        event = OrderChecked(shop.bu_id, shop.account_id, "SO-2", Decimal("300.00"), True,
-                             Decimal("9500.00"))
-        assert uow.session.get(CreditAccount, shop.account_id) is not None
-        sa_event.listen(domain.engine, "before_cursor_execute", seen)
-        try:
+        assert uow.session.get(CreditAccount, event.account_id) is not None
+        with recorded(domain.engine) as statements:
             ctx = build_context(uow.session, event, uow.now())
             assert Expression("scored && score < 50 || grade == 'D'").test(ctx) is False
-            assert not any("invoices" in s or "credit_scores" in s for s in statements)
+            tables = " ".join(s for s, _params in statements)
+            assert "invoices" not in tables and "credit_scores" not in tables
             ctx.settle()
-            assert any("invoices" in s for s in statements)
-            assert any("credit_scores" in s for s in statements)
+            tables = " ".join(s for s, _params in statements)
+            assert "invoices" in tables and "credit_scores" in tables
             assert ctx["exposure"] == Decimal("500.00") and ctx["has_suggested_limit"] is False
-        finally:
-            sa_event.remove(domain.engine, "before_cursor_execute", seen)
