@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 from bot.messages import Reply
-from credit_domain.i18n import Text, text_factory
+from credit_domain.i18n import text_factory
 from credit_domain.orgs.calendar import BusinessCalendar
 from credit_domain.orgs.holidays import calendars_of, clear_days, list_days, set_days
 from credit_domain.orgs.models import CalendarDay, Role
@@ -113,20 +113,17 @@ def _change(ctx: Context, args: Args, verb: str, rest: str) -> Reply:
         last, name_at = found, 3
     name = " ".join(words[name_at:])
     calendar = _calendar(ctx, Role.CREDIT_ADMIN)
+    if verb not in CLEAR and not name:
+        raise UsageError(args.command, _("Name the days, e.g. 国庆节 or 春节调休."))
     with ctx.uow() as uow:
         if verb in CLEAR:
-            n = clear_days(uow, ctx.actor, calendar, first, last)
+            done = _("{n} entered day(s) cleared: they follow the calendar's own rules again.",
+                     n=clear_days(uow, ctx.actor, calendar, first, last))
         else:
-            if not name:
-                raise UsageError(args.command, _("Name the days, e.g. 国庆节 or 春节调休."))
             n = len(set_days(uow, ctx.actor, calendar, first, last, working=verb in WORK,
                              name=name))
+            done = (_("{n} day(s) entered as workdays ({name}).", n=n, name=name)
+                    if verb in WORK else
+                    _("{n} day(s) entered as days off ({name}).", n=n, name=name))
         uow.commit()
-    if verb in CLEAR:
-        done: Text = _("{n} entered day(s) cleared: they follow the calendar's own rules "
-                       "again.", n=n)
-    elif verb in WORK:
-        done = _("{n} day(s) entered as workdays ({name}).", n=n, name=name)
-    else:
-        done = _("{n} day(s) entered as days off ({name}).", n=n, name=name)
     return Reply(text=ctx.t(done) + "\n\n" + _year(ctx, calendar, first.year))
