@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from credit_domain.access import Actor
 from credit_domain.accounts.exposure import account_exposure
 from credit_domain.accounts.holds import place_hold
+from credit_domain.applications.models import Application, ApprovalStep
 from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
 from credit_domain.errors import Conflict, CreditRefused, NotFound
@@ -26,7 +27,7 @@ from credit_domain.orders.lifecycle import (
     release_order,
     ship_order,
 )
-from credit_domain.orgs.models import BusinessUnit
+from credit_domain.orgs.models import BusinessUnit, RoleAssignment
 from credit_domain.workflow_hooks import OPEN_RELEASE_APPLICATION
 from tests.integration_world import TODAY, count, make_shop, money, push
 
@@ -198,3 +199,30 @@ def test_concurrent_checks_never_over_reserve(any_domain: Domain) -> None:
     for a in answers:
         by_order.setdefault(a.order_external_id, set()).add(a.passed)
     assert all(len(v) == 1 for v in by_order.values())  # re-sends got the same answer
+
+
+def test_a_block_whose_release_nobody_can_approve_says_so(any_domain: Domain) -> None:
+    """A unit with no sales manager enrolled: the order is blocked, the ERP hears the release
+    application could not be opened (and why, in the audit, in the unit's language), nothing
+    of it is left behind, and a re-sent check gets the same answer; the next order on the
+    account is checked as usual (the account's lock and figures survive the refused step)."""
+    shop = make_shop(any_domain, limit="1000")
+    with any_domain.uow() as uow:
+        uow.session.execute(delete(RoleAssignment).where(
+            RoleAssignment.person_id == shop.manager_id))
+        uow.commit()
+    answer = check(any_domain, shop.bu_id, "SO-1", "5000")
+    assert (answer.passed, answer.release_status, answer.release_reference) == (
+        False, "failed", None)
+    assert count(any_domain, Application) == 0 and count(any_domain, ApprovalStep) == 0
+    with any_domain.read() as s:
+        failed = s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "order.release_failed")).one()
+        order = s.scalars(select(Order).where(Order.external_id == "SO-1")).one()
+    assert failed.entity_id == str(answer.order_id) and "销售经理" in (failed.reason or "")
+    assert order.status == OrderStatus.BLOCKED
+    again = check(any_domain, shop.bu_id, "SO-1", "5000")
+    assert again.repeated and again.release_status == "failed"
+    assert count(any_domain, AuditEvent, AuditEvent.action == "order.release_failed") == 1
+    passed = check(any_domain, shop.bu_id, "SO-2", "800")
+    assert passed.passed and passed.available_before == money(1000)
