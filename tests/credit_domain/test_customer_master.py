@@ -36,10 +36,10 @@ def test_a_record_matches_by_uscc_then_by_name(domain: Domain) -> None:
             CreditAccount.external_id == "C2")) != shop.customer_id
 
 
-def test_duplicates_are_reported_and_merged_by_a_credit_admin(domain: Domain) -> None:
-    shop = make_shop(domain)
-    con = make_shop(domain, code="CON", name="其他客户有限公司", n=2)
-    with domain.uow() as uow:
+def test_duplicates_are_reported_and_merged_by_a_credit_admin(any_domain: Domain) -> None:
+    shop = make_shop(any_domain)
+    con = make_shop(any_domain, code="CON", name="其他客户有限公司", n=2)
+    with any_domain.uow() as uow:
         w = World(uow.session, uow.now())
         twin = w.customer("华东机电(有限公司)", uscc=None)  # typed in by hand, years ago
         twin.uscc = None
@@ -49,25 +49,25 @@ def test_duplicates_are_reported_and_merged_by_a_credit_admin(domain: Domain) ->
         dup_account = w.account(twin, ind, limit="5000", external_id="OLD-7")
         w.account(twin, con_bu, limit="8000", external_id="CON-9")
         uow.commit()
-    push(domain, shop.bu_id, "invoice", external_id="I-OLD", amount="700",
+    push(any_domain, shop.bu_id, "invoice", external_id="I-OLD", amount="700",
          issue_date="2026-02-01", customer_external_id="OLD-7")
-    with domain.read() as s:
+    with any_domain.read() as s:
         pairs = probable_duplicates(s)
     assert [(p.first_id, p.second_id, p.why) for p in pairs] == [
         (shop.customer_id, twin.id, "same_name")]
-    with domain.read() as s:
+    with any_domain.read() as s:
         seller, admin = load_actor(s, shop.sales_id), load_actor(s, shop.admin_id)
         con_admin = load_actor(s, con.admin_id)
-    with pytest.raises(Forbidden), domain.uow(seller) as uow:
+    with pytest.raises(Forbidden), any_domain.uow(seller) as uow:
         merge_customers(uow, seller, twin.id, shop.customer_id)
-    with pytest.raises(Forbidden), domain.uow(admin) as uow:  # also needs CON's admin role
+    with pytest.raises(Forbidden), any_domain.uow(admin) as uow:  # also needs CON's admin role
         merge_customers(uow, admin, twin.id, shop.customer_id)
     both = Actor(admin.person_id, admin.name, admin.locale, admin.grants + con_admin.grants)
-    with domain.uow(both) as uow:
+    with any_domain.uow(both) as uow:
         result = merge_customers(uow, both, twin.id, shop.customer_id, "同一法人，手工录入重复")
         uow.commit()
     assert (result.accounts_moved, result.accounts_folded) == (1, 1)
-    with domain.read() as s:
+    with any_domain.read() as s:
         loser = s.get(Customer, twin.id)
         assert loser is not None and loser.merged_into_id == shop.customer_id
         folded = s.get(CreditAccount, dup_account.id)
@@ -79,12 +79,12 @@ def test_duplicates_are_reported_and_merged_by_a_credit_admin(domain: Domain) ->
         assert audit.reason == "同一法人，手工录入重复" and audit.actor_id == shop.admin_id
         assert probable_duplicates(s) == []
     # the old customer number still resolves, to the survivor's account
-    push(domain, shop.bu_id, "invoice", external_id="I-NEW", amount="1",
+    push(any_domain, shop.bu_id, "invoice", external_id="I-NEW", amount="1",
          issue_date="2026-03-01", customer_external_id="OLD-7")
-    with domain.read() as s:
+    with any_domain.read() as s:
         assert account_exposure(s, shop.account_id, TODAY).open_receivables == money(701)
     # and an order checked under it is the survivor's
-    answer = check(domain, shop.bu_id, "SO-OLD-7", "100", customer_external_id="OLD-7")
+    answer = check(any_domain, shop.bu_id, "SO-OLD-7", "100", customer_external_id="OLD-7")
     assert (answer.account_id, answer.passed) == (shop.account_id, True)
 
 
