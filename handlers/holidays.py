@@ -58,7 +58,7 @@ def holidays(ctx: Context, args: Args) -> Reply:
     today = today_for(ctx)
     years = [int(words[0])] if words else [today.year, today.year + 1]
     calendar = _calendar(ctx)
-    return Reply(text="\n\n".join(_year(ctx, calendar, y) for y in years))
+    return Reply(text=_years(ctx, calendar, years))
 
 
 def _calendar(ctx: Context, *roles: Role) -> str:
@@ -67,16 +67,20 @@ def _calendar(ctx: Context, *roles: Role) -> str:
     return found[0] if found else "CN"
 
 
-def _year(ctx: Context, calendar: str, year: int) -> str:
+def _years(ctx: Context, calendar: str, years: list[int]) -> str:
+    """Each year: where its holidays come from, and the days entered for it."""
     with ctx.read() as session:
-        rows = list_days(session, calendar, year)
-    cal = BusinessCalendar(calendar, days={r.day: r.working for r in rows})
-    lines = [ctx.t(_("Holidays {year} ({calendar}): {source}", year=year, calendar=calendar,
-                     source=SOURCES[cal.source(year)]))]
-    for (working, name), first, last in _runs(rows):
-        lines.append(f"· {_span(ctx, first, last)}  "
-                     f"{ctx.t(_('work') if working else _('off'))}  {name}")
-    return "\n".join(lines)
+        entered = {year: list_days(session, calendar, year) for year in years}
+    blocks = []
+    for year, rows in entered.items():
+        cal = BusinessCalendar(calendar, days={r.day: r.working for r in rows})
+        lines = [ctx.t(_("Holidays {year} ({calendar}): {source}", year=year,
+                         calendar=calendar, source=SOURCES[cal.source(year)]))]
+        for (working, name), first, last in _runs(rows):
+            lines.append(f"· {_span(ctx, first, last)}  "
+                         f"{ctx.t(_('work') if working else _('off'))}  {name}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _runs(rows: list[CalendarDay]) -> list[tuple[tuple[bool, str], dt.date, dt.date]]:
@@ -126,4 +130,4 @@ def _change(ctx: Context, args: Args, verb: str, rest: str) -> Reply:
                     if verb in WORK else
                     _("{n} day(s) entered as days off ({name}).", n=n, name=name))
         uow.commit()
-    return Reply(text=ctx.t(done) + "\n\n" + _year(ctx, calendar, first.year))
+    return Reply(text=ctx.t(done) + "\n\n" + _years(ctx, calendar, [first.year]))
