@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import Runtime
-from bot.observability import REGISTRY, OutboxCollector, request_middleware
+from bot.observability import REGISTRY, OutboxCollector, RequestMiddleware
 from bot.web.assets import install_assets
 from bot.web.auth import auth_routes, secret_key
 from bot.web.templating import STATIC, request_locale
@@ -96,7 +96,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                        .startswith("https://"))
     install_assets(app)  # before the /static mount, which would shadow it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.middleware("http")(request_middleware())
+    app.add_middleware(RequestMiddleware)
     per_app = CollectorRegistry()
     per_app.register(OutboxCollector(runtime.domain.read, runtime.domain.clock.now))
 

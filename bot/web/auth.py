@@ -134,20 +134,26 @@ def require_api(scope: str) -> Any:
             raise HTTPException(429, f"Rate limit of {client.rate_limit_per_minute} requests "
                                      f"per minute reached; retry in {wait:.0f} s.",
                                 headers={"Retry-After": str(max(1, round(wait)))})
-        await run_in_threadpool(_note_use, runtime, client.key_id)
+        if _note_due(runtime, client.key_id):
+            await run_in_threadpool(_note_use, runtime, client.key_id)
         return client
 
     return Depends(dependency)
 
 
-def _note_use(runtime: Runtime, key_id: int) -> None:
-    """Record when a key was last used, at most once a minute per key and process (a write
-    per request would cost more than the request)."""
+def _note_due(runtime: Runtime, key_id: int) -> bool:
+    """Whether to record that a key was used: at most once a minute per key and process (a
+    write per request would cost more than the request). Decided on the event loop, so the
+    requests in between do not wait for a worker thread for nothing."""
     seen: dict[int, float] = runtime.extras.setdefault("api_key_last_noted", {})
     now = time.monotonic()
     if now - seen.get(key_id, -120.0) < 60.0:
-        return
+        return False
     seen[key_id] = now
+    return True
+
+
+def _note_use(runtime: Runtime, key_id: int) -> None:
     with runtime.domain.uow() as uow:
         touch_key(uow, key_id)
         uow.commit()
