@@ -4,9 +4,9 @@ Reasons to block, each with its figures: the account is on hold (and why), the o
 the available limit (by how much), an invoice is overdue beyond the policy's tolerance, the
 grade is below the policy's minimum. The decision and the reservation are atomic (the account
 is locked, see ``credit_domain.accounts.reservations``); the answer is stored with the order,
-so the same order id sent again gets the same answer and reserves nothing twice. A block can
-open an order-release application through the workflow's port, and the answer says whether
-it did.
+so the same order id sent again gets the same answer and reserves nothing twice, with the
+order's status now (a blocked order may have been released since). A block can open an
+order-release application through the workflow's port, and the answer says whether it did.
 """
 
 from __future__ import annotations
@@ -67,6 +67,9 @@ class CheckAnswer:
     available_before: Decimal
     reasons: tuple[Reason, ...]
     checked_at: dt.datetime
+    # the order's status when this answer is given (``OrderStatus``): reserved or blocked when
+    # first checked; on a repeat whatever it has become since, e.g. released or confirmed
+    order_status: OrderStatus
     # opened | not_available | not_requested | failed | none (passed)
     release_status: str = "none"
     release_reference: str | None = None
@@ -92,8 +95,8 @@ class CheckAnswer:
         return cls(order.external_id, order.id, order.account_id, bool(data["passed"]),
                    Decimal(data["amount"]), Decimal(data["available_before"]),
                    tuple(Reason.from_json(r) for r in data["reasons"]),
-                   dt.datetime.fromisoformat(data["checked_at"]), data["release_status"],
-                   data.get("release_reference"), repeated=True)
+                   dt.datetime.fromisoformat(data["checked_at"]), order.status,
+                   data["release_status"], data.get("release_reference"), repeated=True)
 
 
 def blocking_reasons(uow: UnitOfWork, policy: OrderCheckPolicy, position: Position,
@@ -155,7 +158,7 @@ def check_order(uow: UnitOfWork, bu: BusinessUnit, policy: OrderCheckPolicy, rec
     # The order's id is set once it is stored; the stored answer does not carry it, so a
     # passed order is inserted with its answer.
     answer = CheckAnswer(rec.external_id, 0, account.id, not reasons, rec.amount,
-                         position.exposure.available, tuple(reasons), uow.now())
+                         position.exposure.available, tuple(reasons), uow.now(), status)
     order = place_order(uow, position, rec.external_id, rec.amount, status,
                         ordered_on=rec.ordered_on, block_reason=summary,
                         check_result=None if reasons else answer.to_json())
@@ -180,7 +183,7 @@ def _repeat(order: Order, rec: OrderRecord) -> CheckAnswer:
     # Reserved before checks were stored (e.g. by ``reserve``): it passed.
     return CheckAnswer(order.external_id, order.id, order.account_id,
                        order.status != OrderStatus.BLOCKED, order.amount, ZERO, (),
-                       order.updated_at, repeated=True)
+                       order.updated_at, order.status, repeated=True)
 
 
 def _open_release(uow: UnitOfWork, policy: OrderCheckPolicy, answer: CheckAnswer,

@@ -23,7 +23,7 @@ from bot.web.app import web_routes
 from bot.web.auth import require_api
 from credit_domain.apikeys.services import ApiClient
 from credit_domain.ledger.labels import status_label
-from credit_domain.ledger.models import Order
+from credit_domain.ledger.models import Order, OrderStatus
 from credit_domain.ledger.records import Day, ExternalId, OptAmount, OptDay, OrderRecord
 from credit_domain.ledger.services import Recorded, business_unit_for
 from credit_domain.orders.check import CheckAnswer, check_order
@@ -63,6 +63,10 @@ class CheckOut(BaseModel):
     release_application: ReleaseOut
     repeated: bool = Field(description="the same order was checked before: the same answer, "
                                        "nothing reserved again")
+    order_status: OrderStatus = Field(
+        description="the order's status now: reserved or blocked when first checked; a "
+                    "repeated check says what it has become since (released: an order-release "
+                    "application was approved, the order may be confirmed and shipped)")
     checked_at: dt.datetime
 
 
@@ -76,7 +80,8 @@ def answer_out(answer: CheckAnswer, locale: str) -> CheckOut:
                                     for k, v in r.details.items()}) for r in answer.reasons],
         release_application=ReleaseOut(status=answer.release_status,
                                        reference=answer.release_reference),
-        repeated=answer.repeated, checked_at=answer.checked_at)
+        repeated=answer.repeated, order_status=answer.order_status,
+        checked_at=answer.checked_at)
 
 
 class Unit(BaseModel):

@@ -43,6 +43,7 @@ def test_order_check_answers_pass_then_block_with_reasons(api: Any) -> None:
     ok = client.post("/api/v1/orders/check", json=body, headers=auth(keys["ind"]))
     assert ok.status_code == 200, ok.text
     assert ok.json()["decision"] == "pass" and ok.json()["available_after"] == "40000.00"
+    assert ok.json()["order_status"] == "reserved"
     blocked = client.post("/api/v1/orders/check", headers=auth(keys["ind"], "zh-CN"), json={
         "business_unit": "IND", "customer_external_id": "C1", "external_id": "SO-2",
         "amount": 50000})
@@ -59,6 +60,13 @@ def test_order_check_answers_pass_then_block_with_reasons(api: Any) -> None:
     read = client.get("/api/v1/orders/SO-2", params={"business_unit": "IND"},
                       headers=auth(keys["ind"]))
     assert read.json()["status"] == "blocked" and read.json()["check"]["decision"] == "block"
+    # A cancelled order still shows the check it had, and that it is cancelled now.
+    assert client.post("/api/v1/orders/SO-1/cancel", json={"business_unit": "IND"},
+                       headers=auth(keys["ind"])).status_code == 200
+    read = client.get("/api/v1/orders/SO-1", params={"business_unit": "IND"},
+                      headers=auth(keys["ind"])).json()
+    assert (read["status"], read["check"]["decision"], read["check"]["order_status"]) == (
+        "cancelled", "pass", "cancelled")
 
 
 def test_a_rejected_record_says_which_field_and_why_and_changes_nothing(api: Any) -> None:

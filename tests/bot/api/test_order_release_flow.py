@@ -63,6 +63,7 @@ def test_a_blocked_order_is_released_by_its_approvers_and_counts_once(erp: Any) 
     answer = client.post("/api/v1/orders/check", json=body, headers=auth(key)).json()
     assert answer["decision"] == "block" and answer["reasons"][0]["code"] == "over_limit"
     assert answer["release_application"] == {"status": "opened", "reference": "APP-2026-000001"}
+    assert answer["order_status"] == "blocked"
 
     with domain.read() as s:
         app = s.scalars(select(Application)).one()
@@ -93,9 +94,11 @@ def test_a_blocked_order_is_released_by_its_approvers_and_counts_once(erp: Any) 
     # A double tap, a re-sent check: nothing moves twice.
     with pytest.raises(AlreadyDecided):
         approve_as(domain, shop.finance_id, app.id)
+    # The ERP that asks again hears the same answer and that the order is now released.
     again = client.post("/api/v1/orders/check", json=body, headers=auth(key)).json()
     assert again["repeated"] is True and again["release_application"]["reference"] == (
         "APP-2026-000001")
+    assert (again["decision"], again["order_status"]) == ("block", "released")
     with domain.read() as s:
         assert account_exposure(s, shop.account_id, TODAY).open_orders == money(150000)
         assert len(s.scalars(select(Application)).all()) == 1
