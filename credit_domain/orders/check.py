@@ -67,13 +67,21 @@ class CheckAnswer:
     available_before: Decimal
     reasons: tuple[Reason, ...]
     checked_at: dt.datetime
-    # the order's status when this answer is given (``OrderStatus``): reserved or blocked when
-    # first checked; on a repeat whatever it has become since, e.g. released or confirmed
-    order_status: OrderStatus
     # opened | not_available | not_requested | failed | none (passed)
     release_status: str = "none"
     release_reference: str | None = None
     repeated: bool = False
+    # the order as the unit of work leaves it (None only before it is stored)
+    order: Order | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def order_status(self) -> OrderStatus:
+        """The order's status now: reserved or blocked when first checked, unless a rule acting
+        on the same commit changed it (an order-release application approved at once); on a
+        repeat, whatever it has become since (released, confirmed …)."""
+        if self.order is None:
+            return OrderStatus.RESERVED if self.passed else OrderStatus.BLOCKED
+        return OrderStatus(self.order.status)
 
     @property
     def available_after(self) -> Decimal:
@@ -95,8 +103,8 @@ class CheckAnswer:
         return cls(order.external_id, order.id, order.account_id, bool(data["passed"]),
                    Decimal(data["amount"]), Decimal(data["available_before"]),
                    tuple(Reason.from_json(r) for r in data["reasons"]),
-                   dt.datetime.fromisoformat(data["checked_at"]), order.status,
-                   data["release_status"], data.get("release_reference"), repeated=True)
+                   dt.datetime.fromisoformat(data["checked_at"]), data["release_status"],
+                   data.get("release_reference"), repeated=True, order=order)
 
 
 def blocking_reasons(uow: UnitOfWork, policy: OrderCheckPolicy, position: Position,
@@ -158,13 +166,13 @@ def check_order(uow: UnitOfWork, bu: BusinessUnit, policy: OrderCheckPolicy, rec
     # The order's id is set once it is stored; the stored answer does not carry it, so a
     # passed order is inserted with its answer.
     answer = CheckAnswer(rec.external_id, 0, account.id, not reasons, rec.amount,
-                         position.exposure.available, tuple(reasons), uow.now(), status)
+                         position.exposure.available, tuple(reasons), uow.now())
     order = place_order(uow, position, rec.external_id, rec.amount, status,
                         ordered_on=rec.ordered_on, block_reason=summary,
                         check_result=None if reasons else answer.to_json())
-    answer = replace(answer, order_id=order.id)
+    answer = replace(answer, order_id=order.id, order=order)
     if reasons:  # the answer says what became of the release application
-        answer = _open_release(uow, policy, answer, bu, ports)
+        answer = _open_release(uow, policy, answer, order, bu, ports)
         order.check_result = answer.to_json()
     uow.publish(OrderChecked(bu.id, account.id, rec.external_id, rec.amount, answer.passed,
                              answer.available_before, tuple(r.code for r in reasons)))
@@ -183,16 +191,15 @@ def _repeat(order: Order, rec: OrderRecord) -> CheckAnswer:
     # Reserved before checks were stored (e.g. by ``reserve``): it passed.
     return CheckAnswer(order.external_id, order.id, order.account_id,
                        order.status != OrderStatus.BLOCKED, order.amount, ZERO, (),
-                       order.updated_at, order.status, repeated=True)
+                       order.updated_at, repeated=True, order=order)
 
 
-def _open_release(uow: UnitOfWork, policy: OrderCheckPolicy, answer: CheckAnswer,
+def _open_release(uow: UnitOfWork, policy: OrderCheckPolicy, answer: CheckAnswer, order: Order,
                   bu: BusinessUnit, ports: dict[str, Any]) -> CheckAnswer:
     if not policy.open_release_application:
         return replace(answer, release_status="not_requested")
     opener = hook(ports, OPEN_RELEASE_APPLICATION)
-    order = uow.session.get(Order, answer.order_id)
-    if opener is None or order is None:
+    if opener is None:
         uow.audit("order.release_unavailable", "order", answer.order_id, business_unit_id=bu.id,
                   reason="the approval workflow is not connected")
         return replace(answer, release_status="not_available")

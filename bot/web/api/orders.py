@@ -64,9 +64,10 @@ class CheckOut(BaseModel):
     repeated: bool = Field(description="the same order was checked before: the same answer, "
                                        "nothing reserved again")
     order_status: OrderStatus = Field(
-        description="the order's status now: reserved or blocked when first checked; a "
-                    "repeated check says what it has become since (released: an order-release "
-                    "application was approved, the order may be confirmed and shipped)")
+        description="the order's status now: reserved or blocked when first checked (released "
+                    "if a rule approved its release at once); a repeated check says what it has "
+                    "become since (released: an order-release application was approved, the "
+                    "order may be confirmed and shipped)")
     checked_at: dt.datetime
 
 

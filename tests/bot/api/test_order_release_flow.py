@@ -22,6 +22,7 @@ from credit_domain.applications import (
 from credit_domain.audit.models import AuditEvent
 from credit_domain.bootstrap import Domain
 from credit_domain.outbox.models import OutboxMessage
+from credit_domain.policy.store import default_content
 from credit_domain.unit_of_work import ActorRef
 from tests.integration_world import TODAY, Shop, make_shop, money
 
@@ -110,6 +111,35 @@ def test_a_blocked_order_is_released_by_its_approvers_and_counts_once(erp: Any) 
     with domain.read() as s:
         e = account_exposure(s, shop.account_id, TODAY)
     assert (e.open_orders, e.uninvoiced_deliveries) == (money(0), money(150000))
+
+
+SMALL_RELEASES = """
+  - name: release-small-orders
+    when: application_submitted
+    if: kind == "order_release" && amount < 200000
+    then:
+      - approve_application:
+          reason: {zh_CN: 小额订单自动放行, en: Small orders are released at once}
+"""
+
+
+def test_a_release_a_rule_approves_at_once_shows_in_the_first_answer(erp: Any) -> None:
+    domain, client, shop, key = erp
+    with domain.uow(ActorRef.system("test")) as uow:
+        domain.policies.install(uow, shop.bu_id, "rules", default_content("rules").rstrip()
+                                + "\n" + SMALL_RELEASES, source="test")
+        uow.commit()
+    answer = client.post("/api/v1/orders/check", headers=auth(key), json={
+        "business_unit": "IND", "customer_external_id": "C1", "external_id": "SO-8",
+        "amount": "150000"}).json()
+    # Blocked, its release application opened and approved by the rule in the same commit:
+    # the ERP hears at once that the order may go ahead.
+    assert (answer["decision"], answer["release_application"]["status"],
+            answer["order_status"]) == ("block", "opened", "released")
+    with domain.read() as s:
+        assert s.scalars(select(Application)).one().status == "approved"
+        assert account_exposure(s, shop.account_id, TODAY).open_orders == money(150000)
+    assert released_audits(domain) == 1
 
 
 def test_a_rejected_release_leaves_the_order_blocked(erp: Any) -> None:
