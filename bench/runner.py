@@ -110,11 +110,13 @@ def bench_server(domain: Domain, url: str, sc: Scale, db: str, run: str) -> list
     plan = orders.make_plan(domain, hot, sc.checks_per_client, seed=int(run) % 1000 + 1)
     base = orders.run_floor(domain, plan, hot, limit)  # before the server is up and busy
     fake = slack.FakeSlack()
-    server = slack.Server(url, fake.url)
+    server = slack.Server(url, fake.url, data_dir() / f"serve-{db}-{sc.name}.log")
     try:
         slack.warm_up(server, run)
+        slack.caught_up(domain, log)  # each row pays for its own deliveries only
         noop = slack.noop(server, len(taps.buttons), run)
         acks, e2e = slack.approve(server, fake, taps, run)
+        slack.caught_up(domain, log)
         http = slack.order_checks(server, taps.api_token, plan, run + "1")
     finally:
         server.stop()

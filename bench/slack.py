@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import pathlib
 import socket
 import statistics
 import subprocess
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +32,7 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.messages import Button
 from bot.slack.cards import encode_button
@@ -42,6 +44,7 @@ from credit_domain.applications.submission import ApplicationRequest, submit
 from credit_domain.bootstrap import Domain
 from credit_domain.orgs.models import Person, Role, RoleAssignment
 from credit_domain.orgs.people import link_identity
+from credit_domain.outbox.models import OutboxMessage, OutboxStatus
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 CLIENTS = 50
@@ -185,18 +188,23 @@ def _free_port() -> int:
 
 
 class Server:
-    """``creditbot serve`` on a free port of 127.0.0.1 (scheduler off), Slack on."""
+    """``creditbot serve`` on a free port of 127.0.0.1 (scheduler off), Slack on. Its log
+    goes to ``log`` (a file: a pipe nobody reads fills after 64 KiB and then stops every
+    thread of the server that logs)."""
 
-    def __init__(self, database_url: str, slack_api: str) -> None:
+    def __init__(self, database_url: str, slack_api: str, log: pathlib.Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
         env = {**os.environ, "DATABASE_URL": database_url, "CREDITBOT_SCHEDULER": "0",
                "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": slack_api + "/api/", "CREDITBOT_LOG_LEVEL": "WARNING",
                "CREDITBOT_EMULATOR": "0"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(self.port)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve", "--port", str(self.port)], env=env,
+                stdout=subprocess.DEVNULL, stderr=out)
         deadline = time.monotonic() + 60
         import urllib.request
 
@@ -206,8 +214,9 @@ class Server:
                     break
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                    raise RuntimeError(f"creditbot serve did not start: {err[-2000:]}") from None
+                    err = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                    raise RuntimeError(f"creditbot serve did not start ({log}): {err}"
+                                       ) from None
                 time.sleep(0.2)
 
     def stop(self) -> None:
@@ -288,6 +297,28 @@ async def _fire(url: str, bodies: list[tuple[str, str]], clients: int,
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         return started, sent, answered, statuses
+
+
+def caught_up(domain: Domain, say: Callable[[str], None], timeout: float = 1800) -> None:
+    """Wait until the server's outbox dispatcher has delivered (or given up on) every message
+    due, so that a measured row pays for its own deliveries and not for the backlog earlier
+    rows and runs left (the order checks' notices: thousands, on a data set used again)."""
+    started = time.monotonic()
+    first = None
+    while True:
+        with domain.read() as s:
+            due = s.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= domain.clock.now())) or 0
+        first = due if first is None else first
+        if not due:
+            if first:
+                say(f"the outbox caught up on {first:,} messages in "
+                    f"{time.monotonic() - started:.0f} s")
+            return
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"the outbox still has {due:,} messages due after {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 def warm_up(server: Server, run: str) -> None:

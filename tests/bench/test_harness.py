@@ -42,6 +42,36 @@ def test_every_benchmark_reports_a_row(tmp_path: pathlib.Path,
     table = [line for line in lines[header + 2:header + 2 + len(rows) + 1]
              if line.startswith("| ")]
     assert len(table) == len(rows)  # one line per row, then the notes
+    # The server logged to a file (a pipe nobody read stopped it once full).
+    assert (tmp_path / "data" / "serve-sqlite-tiny.log").exists()
+
+
+def test_the_slack_rows_wait_for_the_outbox_to_catch_up(tmp_path: pathlib.Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """A row measured while the dispatcher works through what earlier rows left would pay
+    for their deliveries too, more on every run of a reused data set."""
+    monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "data"))
+    from sqlalchemy import update
+
+    from bench import data, slack
+    from bench.config import scale
+    from credit_domain.bootstrap import build_domain
+    from credit_domain.outbox.models import OutboxMessage, OutboxStatus
+
+    domain = build_domain(data.prepare("sqlite", scale("tiny"), print))
+    try:
+        slack.prepare(domain, 2, "1")  # submitted applications: notices are due
+        said: list[str] = []
+        with pytest.raises(RuntimeError, match="messages due after"):
+            slack.caught_up(domain, said.append, timeout=0.2)  # no dispatcher runs
+        with domain.uow() as uow:
+            uow.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
+            uow.commit()
+        slack.caught_up(domain, said.append, timeout=0.2)
+        assert said == []  # nothing was due: returns at once, says nothing
+    finally:
+        domain.dispose()
 
 
 def test_a_rerun_asks_the_same_approvers(tmp_path: pathlib.Path,
