@@ -32,7 +32,8 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from bot.messages import Button
 from bot.slack.cards import encode_button
@@ -42,7 +43,7 @@ from credit_domain.apikeys.services import create_key
 from credit_domain.applications.models import ApprovalStep, StepStatus
 from credit_domain.applications.submission import ApplicationRequest, submit
 from credit_domain.bootstrap import Domain
-from credit_domain.orgs.models import Person, Role, RoleAssignment
+from credit_domain.orgs.models import Person, PlatformIdentity, Role, RoleAssignment
 from credit_domain.orgs.people import link_identity
 from credit_domain.outbox.models import OutboxMessage, OutboxStatus
 
@@ -125,12 +126,24 @@ class Taps:
     api_token: str
 
 
+def _everyone_on_slack(session: Session) -> None:
+    """Everyone in the book on Slack, as in a company that works there: the notices the order
+    checks and the approvals write are then rendered and posted, as a production server
+    does, instead of given up on at once as unreachable (which costs far less)."""
+    linked = select(PlatformIdentity.person_id).where(PlatformIdentity.platform == "slack")
+    missing = session.scalars(select(Person.id).where(Person.id.not_in(linked))).all()
+    if missing:
+        session.execute(insert(PlatformIdentity), [
+            {"person_id": p, "platform": "slack", "tenant": "", "external_id": f"UP{p:07d}"}
+            for p in missing])
+
+
 def prepare(domain: Domain, n: int, run: str) -> Taps:
-    """The approver on Slack (sales manager of team 1, finance manager and risk director)
-    and ``n`` temporary applications of that team's salespeople waiting for them; an API key
-    for the order checks. The approver is made once per data set: one more per run would be
-    asked on every route, and each run's release applications and approvals would cost more
-    than the run before."""
+    """Everyone on Slack; the approver (sales manager of team 1, finance manager and risk
+    director) and ``n`` temporary applications of that team's salespeople waiting for them;
+    an API key for the order checks. The approver is made once per data set: one more per
+    run would be asked on every route, and each run's release applications and approvals
+    would cost more than the run before."""
     today = domain.clock.now().date()
     with domain.uow() as uow:
         s = uow.session
@@ -144,6 +157,7 @@ def prepare(domain: Domain, n: int, run: str) -> Taps:
                                      team_id=1 if role == Role.SALES_MANAGER else None,
                                      region_id=None))
             link_identity(uow, approver, "slack", APPROVER_USER)
+        _everyone_on_slack(s)
         _key, token = create_key(uow, f"bench-{run}", business_unit_codes=["BIG"],
                                  scopes=["orders:check"], rate_limit_per_minute=1_000_000)
         uow.commit()
