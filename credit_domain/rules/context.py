@@ -84,23 +84,17 @@ class RuleContext(Mapping[str, Any]):
     def __init__(self, values: dict[str, Any], account: Sequence[Loader] = ()) -> None:
         self._values = values
         self._pending = list(account)
-        self._row_pending = bool(self._pending)
 
     def settle(self) -> None:
-        """Take the account's figures now, those nothing has asked for yet."""
+        """Take the account's figures now, those nothing has asked for yet (the rules engine
+        calls this before any rule acts, so no group is read after an action)."""
         while self._pending:
             self._take(0)
 
     def _take(self, index: int) -> None:
-        """Read the group at ``index``; the first group (the account's row, which its
-        customer and business unit complete, loaded with it as a rule's event leaves it)
-        comes with whichever is read first, so the account's own fields are never read later
-        than its figures. A group leaves the pending ones only once it is read."""
-        order = [0, index] if index > 0 and self._row_pending else [index]
-        loaded = {name: value for i in order for name, value in self._pending[i][1]().items()}
-        for i in sorted(order, reverse=True):
-            del self._pending[i]
-        self._row_pending = False
+        """Read the group at ``index``; it leaves the pending ones only once it is read."""
+        loaded = self._pending[index][1]()
+        del self._pending[index]
         self._values = {**self._values, **loaded}
 
     def _pending_index(self, name: object) -> int | None:

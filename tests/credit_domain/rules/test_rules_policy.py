@@ -199,6 +199,7 @@ def test_a_rule_context_reads_the_account_only_when_asked_and_once(domain: Domai
             assert (ctx["amount"], "exposure" in ctx) == (Decimal("300.00"), True)
             assert statements == []  # the event's own fields need no query
             assert ctx["exposure"] == Decimal("500.00") and statements
+            ctx.settle()  # as the engine does before any rule acts
             place_hold(uow, event.account_id, "test", Actor.system("test"))
             held = len(statements)
             assert ctx["on_hold"] is False  # taken once, before the hold
