@@ -45,7 +45,7 @@ from credit_domain.applications.submission import ApplicationRequest, submit
 from credit_domain.bootstrap import Domain
 from credit_domain.orgs.models import Person, PlatformIdentity, Role, RoleAssignment
 from credit_domain.orgs.people import link_identity
-from credit_domain.outbox.models import OutboxMessage, OutboxStatus
+from credit_domain.outbox.models import OutboxMessage
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 CLIENTS = 50
@@ -209,7 +209,6 @@ class Server:
     def __init__(self, database_url: str, slack_api: str, log: pathlib.Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
         env = {**os.environ, "DATABASE_URL": database_url, "CREDITBOT_SCHEDULER": "0",
                "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": slack_api + "/api/", "CREDITBOT_LOG_LEVEL": "WARNING",
@@ -322,8 +321,7 @@ def caught_up(domain: Domain, say: Callable[[str], None], timeout: float = 1800)
     while True:
         with domain.read() as s:
             due = s.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.next_attempt_at <= domain.clock.now())) or 0
+                OutboxMessage.due(domain.clock.now()))) or 0
         first = due if first is None else first
         if not due:
             if first:

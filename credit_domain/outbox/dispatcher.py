@@ -117,8 +117,7 @@ class Dispatcher:
         with self.domain.uow(ACTOR) as uow:
             now = uow.now()
             due = (select(OutboxMessage.id)
-                   .where(OutboxMessage.status == OutboxStatus.PENDING,
-                          OutboxMessage.next_attempt_at <= now,
+                   .where(OutboxMessage.due(now),
                           or_(OutboxMessage.lease_until.is_(None),
                               OutboxMessage.lease_until <= now))
                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)

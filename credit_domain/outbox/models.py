@@ -20,7 +20,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from credit_domain.db.base import Base
@@ -57,3 +57,9 @@ class OutboxMessage(Base):
     # the lease runs no other dispatcher takes it; an expired lease means its sender died.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @classmethod
+    def due(cls, now: dt.datetime) -> ColumnElement[bool]:
+        """Still to be delivered and its next attempt has come (whether or not a dispatcher
+        holds its lease right now)."""
+        return (cls.status == OutboxStatus.PENDING) & (cls.next_attempt_at <= now)
