@@ -130,4 +130,6 @@ def _change(ctx: Context, args: Args, verb: str, rest: str) -> Reply:
                     if verb in WORK else
                     _("{n} day(s) entered as days off ({name}).", n=n, name=name))
         uow.commit()
-    return Reply(text=ctx.t(done) + "\n\n" + _years(ctx, calendar, [first.year]))
+    # every year the days touch (New Year's days off run from one year into the next)
+    years = list(range(first.year, max(first.year, last.year) + 1))
+    return Reply(text=ctx.t(done) + "\n\n" + _years(ctx, calendar, years))

@@ -59,6 +59,15 @@ def test_entering_next_years_national_day_from_chat(chat: TestPlatform, domain: 
     assert cleared.startswith("已清除5天的录入")
 
 
+def test_days_off_across_new_year_show_in_both_years(chat: TestPlatform, domain: Domain,
+                                                     admin: str) -> None:
+    done = text_of(chat.push("节假日 休 2027-12-31 至 2028-01-02 元旦", user=admin))
+    assert done.startswith("已录入3天为休息日（元旦）。")
+    assert "· 2027-12-31 周五  休  元旦" in done  # under 2027's heading …
+    assert "· 2028-01-01 周六 – 2028-01-02 周日  休  元旦" in done  # … and 2028's
+    assert done.index("2027年节假日（CN）") < done.index("2028年节假日（CN）")
+
+
 def test_only_a_credit_administrator_changes_them_and_bad_input_changes_nothing(
         chat: TestPlatform, domain: Domain, admin: str) -> None:
     refused = text_of(chat.push("节假日 休 2027-10-01 国庆节", user="wangfang"))
