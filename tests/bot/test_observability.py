@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.observability import JsonFormatter, SecretMasker, configure_logging
+from bot.observability import REGISTRY, JsonFormatter, SecretMasker, configure_logging
 from bot.web.app import create_app
 
 SECRET = "xoxb-1234567890-SECRETSECRET"
@@ -27,6 +27,26 @@ def test_metrics_and_request_ids(make_runtime: Any) -> None:
     assert 'creditbot_http_requests_total{method="GET",route="/healthz",status="200"}' in body
     assert 'creditbot_outbox_messages{status="pending"} 1.0' in body
     assert "creditbot_outbox_oldest_pending_seconds" in body
+
+
+def test_refused_and_unknown_requests_carry_their_id_and_are_counted(make_runtime: Any
+                                                                    ) -> None:
+    """An ERP's call without its key and a mistyped path are the requests an operator looks
+    up by id: their answers carry it, and the metrics count them by route and status."""
+    client = TestClient(create_app(make_runtime()))
+    labels = [{"method": "POST", "route": "/api/v1/orders/check", "status": "401"},
+              {"method": "GET", "route": "unmatched", "status": "404"}]
+
+    def counted() -> list[float]:  # the registry is the process's: compare, don't read
+        return [REGISTRY.get_sample_value("creditbot_http_requests_total", x) or 0.0
+                for x in labels]
+
+    before = counted()
+    refused = client.post("/api/v1/orders/check", json={}, headers={"X-Request-ID": "erp-7"})
+    assert (refused.status_code, refused.headers["X-Request-ID"]) == (401, "erp-7")
+    lost = client.get("/api/v1/order/check", headers={"X-Request-ID": "typo-1"})
+    assert (lost.status_code, lost.headers["X-Request-ID"]) == (404, "typo-1")
+    assert counted() == [n + 1 for n in before]
 
 
 def test_secrets_are_masked_in_messages_args_and_tracebacks() -> None:
